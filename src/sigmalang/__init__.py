@@ -1,0 +1,56 @@
+"""sigmalang: adaptive, streaming, parallel compression in constant memory.
+
+The public API mirrors the standard library's ``gzip`` and python-zstandard:
+``compress``/``decompress`` for bytes, ``open`` for file objects, and
+``StreamingEncoder``/``StreamingDecoder`` for streams and push-style decoding.
+"""
+
+from __future__ import annotations
+
+from .codecs.base import Strategy
+from .errors import ChecksumError, FormatError, LimitError, SigmalangError, TruncatedError
+from .format.limits import Limits
+from .pool import BufferPool, PoolStats
+from .settings import DEFAULT_LEVEL, MAX_LEVEL, MIN_LEVEL, EncoderSettings
+from .stream.decoder import StreamingDecoder
+from .stream.encoder import StreamingEncoder
+from .stream.fileobj import SigmalangFile, open
+from .stream.stats import StreamStats
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BufferPool",
+    "ChecksumError",
+    "DEFAULT_LEVEL",
+    "EncoderSettings",
+    "FormatError",
+    "LimitError",
+    "Limits",
+    "MAX_LEVEL",
+    "MIN_LEVEL",
+    "PoolStats",
+    "SigmalangError",
+    "SigmalangFile",
+    "Strategy",
+    "StreamStats",
+    "StreamingDecoder",
+    "StreamingEncoder",
+    "TruncatedError",
+    "compress",
+    "decompress",
+    "open",
+]
+
+
+def compress(data: bytes | bytearray | memoryview, level: int = DEFAULT_LEVEL, *, threads: int = 0, chunk_size: int | None = None) -> bytes:
+    """Compress ``data`` into one sigmalang stream.
+
+    The output depends on ``level`` and ``chunk_size`` only, never on ``threads``.
+    """
+    return StreamingEncoder(level, threads, chunk_size).compress(data)
+
+
+def decompress(data: bytes | bytearray | memoryview, *, threads: int = 0, limits: Limits | None = None) -> bytes:
+    """Decompress one or more concatenated sigmalang streams, verifying every checksum."""
+    return StreamingDecoder(threads, limits=limits or Limits()).decompress(data)

@@ -1,0 +1,64 @@
+"""PATTERN: zstd at a level chosen for the data, with a window that spans the chunk.
+
+A window at least as large as the chunk is what lets independent chunks keep
+the ratio of one long zstd frame (see docs/DESIGN.md, "measured facts").
+"""
+
+from __future__ import annotations
+
+import threading
+
+import zstandard
+
+from .base import Buffer, Encoded, Strategy
+
+_MIN_WINDOW_LOG = 10
+_MAX_WINDOW_LOG = 26
+
+
+def _window_log(size: int, level_default: int) -> int:
+    """The level's window, widened to cover the whole chunk (never past 64 MiB)."""
+    needed = (max(size, 1) - 1).bit_length()
+    return max(_MIN_WINDOW_LOG, min(_MAX_WINDOW_LOG, max(level_default, needed)))
+
+
+class PatternCodec:
+    strategy = Strategy.PATTERN
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def _compressor(self, level: int, size: int) -> zstandard.ZstdCompressor:
+        cache: dict[tuple[int, int], zstandard.ZstdCompressor] = self._local.__dict__.setdefault("compressors", {})
+        default = zstandard.ZstdCompressionParameters.from_level(level).window_log
+        window_log = _window_log(size, default)
+        key = (level, window_log)
+        compressor = cache.get(key)
+        if compressor is None:
+            params = zstandard.ZstdCompressionParameters.from_level(
+                level,
+                window_log=window_log,
+                write_checksum=0,
+                write_content_size=0,
+                write_dict_id=0,
+            )
+            compressor = cache[key] = zstandard.ZstdCompressor(compression_params=params)
+        return compressor
+
+    def _decompressor(self) -> zstandard.ZstdDecompressor:
+        decompressor = getattr(self._local, "decompressor", None)
+        if decompressor is None:
+            decompressor = self._local.decompressor = zstandard.ZstdDecompressor(max_window_size=1 << _MAX_WINDOW_LOG)
+        return decompressor
+
+    def encode(self, raw: Buffer, level: int) -> Encoded:
+        return Encoded(Strategy.PATTERN, b"", self._compressor(level, len(raw)).compress(raw))
+
+    def decode(self, params: bytes, data: bytes, raw_length: int) -> Buffer:
+        if params:
+            raise ValueError("PATTERN chunk has unknown parameters")
+        try:
+            out = self._decompressor().decompress(data, max_output_size=raw_length)
+        except zstandard.ZstdError as exc:
+            raise ValueError(f"corrupt zstd data: {exc}") from None
+        return out

@@ -1,0 +1,53 @@
+"""Chunk-level encode and decode: pick a strategy, check sizes and checksums."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import xxhash
+
+from ..errors import ChecksumError, FormatError
+from .base import Buffer, Codec, Encoded, Strategy
+from .pattern import PatternCodec
+from .raw import RawCodec
+
+CODECS: dict[int, Codec] = {codec.strategy: codec for codec in (RawCodec(), PatternCodec())}
+RAW = CODECS[Strategy.RAW]
+
+
+def checksum(data: Buffer) -> int:
+    """xxh3-64 of a chunk's raw bytes, as stored in its CHUNK glyph."""
+    return xxhash.xxh3_64_intdigest(data)
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedChunk:
+    strategy: Strategy
+    params: bytes
+    data: Buffer
+    raw_length: int
+    checksum: int
+
+
+def encode_chunk(raw: Buffer, level: int) -> EncodedChunk:
+    """Encode one chunk with the strategy chosen for it; never larger than RAW."""
+    encoded: Encoded = CODECS[Strategy.PATTERN].encode(raw, level)
+    if len(encoded.data) + len(encoded.params) >= len(raw):
+        encoded = RAW.encode(raw, level)
+    return EncodedChunk(encoded.strategy, encoded.params, encoded.data, len(raw), checksum(raw))
+
+
+def decode_chunk(strategy: int, params: bytes, data: bytes, raw_length: int, expected: int, offset: int) -> Buffer:
+    """Decode one chunk and verify its length and checksum; errors name ``offset``."""
+    codec = CODECS.get(strategy)
+    if codec is None:
+        raise FormatError(f"unknown strategy id {strategy}", offset)
+    try:
+        out = codec.decode(params, data, raw_length)
+    except ValueError as exc:
+        raise FormatError(f"corrupt {Strategy(strategy).name} chunk: {exc}", offset) from None
+    if len(out) != raw_length:
+        raise FormatError(f"chunk decoded to {len(out)} bytes, header says {raw_length}", offset)
+    if checksum(out) != expected:
+        raise ChecksumError("chunk checksum mismatch", offset)
+    return out

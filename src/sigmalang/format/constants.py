@@ -1,0 +1,39 @@
+"""Byte-level constants of format v1 (see docs/FORMAT.md)."""
+
+from __future__ import annotations
+
+import struct
+
+MAGIC = b"\xce\xa3\x4c\x47"  # "ΣLG": U+03A3 in UTF-8, then "LG"
+END_MAGIC = MAGIC[::-1]
+VERSION = 1
+HEADER = MAGIC + bytes((VERSION, 0))
+HEADER_SIZE = len(HEADER)
+
+# Glyph types. Types with the SKIPPABLE bit set may be ignored by a decoder
+# that does not know them; any other unknown type is an error.
+GLYPH_CHUNK = 0x01
+GLYPH_DICT = 0x02
+GLYPH_INDEX = 0x0E
+GLYPH_END = 0x0F
+SKIPPABLE = 0x80
+
+# CHUNK flags.
+CHUNK_CONTINUES = 0x01  # shares its segment's compression context with the chunk before it
+CHUNK_KNOWN_FLAGS = CHUNK_CONTINUES
+
+CHECKSUM_SIZE = 8
+NO_INDEX = 0xFFFF_FFFF_FFFF_FFFF
+
+# END payload: total raw length, chunk count, checksum of chunk checksums,
+# INDEX offset, END offset (all u64 little-endian, offsets from the stream start),
+# then the reversed magic so a reader can find END from the end of a file.
+END_STRUCT = struct.Struct("<QQQQQ4s")
+END_PAYLOAD_SIZE = END_STRUCT.size  # 44
+END_GLYPH_SIZE = 2 + END_PAYLOAD_SIZE  # type byte + one-byte length + payload
+
+# Decoder limits (defaults); a declared size above a limit raises LimitError
+# before anything is allocated for it.
+DEFAULT_MAX_CHUNK_SIZE = 64 * 1024 * 1024
+DEFAULT_MAX_DICT_SIZE = 4 * 1024 * 1024
+DEFAULT_MAX_GLYPH_SIZE = DEFAULT_MAX_CHUNK_SIZE + 64 * 1024

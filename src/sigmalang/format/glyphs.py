@@ -1,0 +1,83 @@
+"""Encoding of glyphs: the writer's half of format v1."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .constants import (
+    CHECKSUM_SIZE,
+    END_MAGIC,
+    END_STRUCT,
+    GLYPH_CHUNK,
+    GLYPH_DICT,
+    GLYPH_END,
+    GLYPH_INDEX,
+)
+from .varint import encode_uleb128
+
+
+def glyph_prefix(glyph_type: int, payload_length: int) -> bytes:
+    """Type byte and LEB128 length that precede a payload."""
+    return bytes((glyph_type,)) + encode_uleb128(payload_length)
+
+
+def encode_glyph(glyph_type: int, payload: bytes) -> bytes:
+    return glyph_prefix(glyph_type, len(payload)) + payload
+
+
+def chunk_glyph_head(flags: int, strategy: int, params: bytes, raw_length: int, checksum: int, data_length: int) -> bytes:
+    """Everything of a CHUNK glyph before its data, so the data need not be copied."""
+    fields = (
+        bytes((flags, strategy))
+        + encode_uleb128(len(params))
+        + params
+        + encode_uleb128(raw_length)
+        + checksum.to_bytes(CHECKSUM_SIZE, "little")
+    )
+    return glyph_prefix(GLYPH_CHUNK, len(fields) + data_length) + fields
+
+
+def encode_dict_glyph(dict_id: int, content: bytes) -> bytes:
+    return encode_glyph(GLYPH_DICT, encode_uleb128(dict_id) + content)
+
+
+@dataclass
+class IndexBuilder:
+    """Collects one entry per chunk (and per dictionary) while a stream is written.
+
+    Entries are stored as deltas so the INDEX glyph stays a few bytes per chunk.
+    """
+
+    chunk_offsets: list[int] = field(default_factory=list)
+    chunk_raw_lengths: list[int] = field(default_factory=list)
+    chunk_continues: list[bool] = field(default_factory=list)
+    dict_offsets: list[int] = field(default_factory=list)
+
+    def add_chunk(self, stream_offset: int, raw_length: int, continues: bool) -> None:
+        self.chunk_offsets.append(stream_offset)
+        self.chunk_raw_lengths.append(raw_length)
+        self.chunk_continues.append(continues)
+
+    def add_dict(self, stream_offset: int) -> None:
+        self.dict_offsets.append(stream_offset)
+
+    def payload(self) -> bytes:
+        out = bytearray(encode_uleb128(len(self.chunk_offsets)))
+        previous = 0
+        for offset, raw_length, continues in zip(self.chunk_offsets, self.chunk_raw_lengths, self.chunk_continues):
+            out += encode_uleb128(offset - previous)
+            out += encode_uleb128(raw_length << 1 | int(continues))
+            previous = offset
+        out += encode_uleb128(len(self.dict_offsets))
+        previous = 0
+        for offset in self.dict_offsets:
+            out += encode_uleb128(offset - previous)
+            previous = offset
+        return bytes(out)
+
+    def glyph(self) -> bytes:
+        return encode_glyph(GLYPH_INDEX, self.payload())
+
+
+def encode_end_glyph(total_raw: int, chunk_count: int, checksum: int, index_offset: int, end_offset: int) -> bytes:
+    return encode_glyph(GLYPH_END, END_STRUCT.pack(total_raw, chunk_count, checksum, index_offset, end_offset, END_MAGIC))

@@ -1,0 +1,317 @@
+"""Push parser for format v1: accepts input split at any byte and yields glyph events.
+
+The parser checks structure only (framing, limits, INDEX and END against what it
+has seen); decoding chunk data and checking its checksum is the decoder's job, so
+that it can run on worker threads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Union
+
+import xxhash
+
+from ..errors import FormatError, LimitError, TruncatedError
+from .constants import (
+    CHECKSUM_SIZE,
+    CHUNK_CONTINUES,
+    CHUNK_KNOWN_FLAGS,
+    END_MAGIC,
+    END_PAYLOAD_SIZE,
+    END_STRUCT,
+    GLYPH_CHUNK,
+    GLYPH_DICT,
+    GLYPH_END,
+    GLYPH_INDEX,
+    HEADER_SIZE,
+    MAGIC,
+    NO_INDEX,
+    SKIPPABLE,
+    VERSION,
+)
+from .index import MemberIndex, parse_index_payload
+from .limits import DEFAULT_LIMITS, Limits
+from .varint import MAX_GLYPH_LENGTH_BYTES, VarintIncomplete, VarintTooLong, decode_uleb128
+
+
+@dataclass(slots=True)
+class ChunkGlyph:
+    """One CHUNK glyph, with its data still encoded."""
+
+    offset: int  # absolute offset of the glyph in the input
+    flags: int
+    strategy: int
+    params: bytes
+    raw_length: int
+    checksum: int
+    data: bytes
+
+    @property
+    def continues(self) -> bool:
+        return bool(self.flags & CHUNK_CONTINUES)
+
+
+@dataclass(slots=True)
+class DictGlyph:
+    offset: int
+    dict_id: int
+    content: bytes
+
+
+@dataclass(slots=True)
+class MemberStart:
+    offset: int
+
+
+@dataclass(slots=True)
+class MemberEnd:
+    offset: int
+    total_raw: int
+    chunk_count: int
+
+
+Event = Union[ChunkGlyph, DictGlyph, MemberStart, MemberEnd]
+
+_SKIP = object()  # a glyph was consumed without producing an event
+
+_EXPECT_HEADER = 0
+_IN_MEMBER = 1
+_AFTER_END = 2
+
+
+class GlyphParser:
+    """Incremental parser: ``push(data)``, then iterate ``events()``; ``finish()`` at EOF."""
+
+    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.limits = limits
+        self._buf = bytearray()
+        self._pos = 0
+        self._base = 0  # absolute input offset of self._buf[0]
+        self._state = _EXPECT_HEADER
+        self._seen_any = False
+        self._start_member_state(0)
+
+    # -- input ---------------------------------------------------------------
+    def push(self, data: bytes | bytearray | memoryview) -> None:
+        if data:
+            self._buf += data
+            self._seen_any = True
+
+    @property
+    def offset(self) -> int:
+        """Absolute input offset of the next unparsed byte."""
+        return self._base + self._pos
+
+    @property
+    def at_stream_boundary(self) -> bool:
+        """True when everything pushed so far forms complete streams."""
+        return self._state == _AFTER_END and self._pos == len(self._buf)
+
+    def resume_inside_member(self, offset: int, member_start: int) -> None:
+        """Restart at a glyph boundary inside a stream whose first byte is at ``member_start``.
+
+        Used after a seek: the chunks before ``offset`` are not seen, so the
+        INDEX and END totals of this stream cannot be cross-checked (each chunk
+        is still verified by its checksum); later streams are checked in full.
+        """
+        self._buf.clear()
+        self._pos = 0
+        self._base = offset
+        self._seen_any = True
+        self._state = _IN_MEMBER
+        self._start_member_state(member_start)
+        self._partial = True
+
+    def finish(self) -> None:
+        """Declare end of input; raise :class:`TruncatedError` if a stream is incomplete."""
+        end = self._base + len(self._buf)
+        if not self._seen_any:
+            raise TruncatedError("empty input: no sigmalang stream", 0)
+        if self._state == _AFTER_END and self._pos == len(self._buf):
+            return
+        what = "stream header" if self._state != _IN_MEMBER else "stream (no END glyph)"
+        raise TruncatedError(f"input ended inside a {what}", end)
+
+    # -- parsing -------------------------------------------------------------
+    def events(self) -> Iterator[Event]:
+        try:
+            while True:
+                event = self._next_event()
+                if event is None:
+                    return
+                if event is not _SKIP:
+                    yield event
+        finally:
+            self._compact()
+
+    def _compact(self) -> None:
+        if self._pos:
+            del self._buf[: self._pos]
+            self._base += self._pos
+            self._pos = 0
+
+    def _start_member_state(self, offset: int) -> None:
+        self._member_start = offset
+        self._chunk_count = 0
+        self._total_raw = 0
+        self._checksums = xxhash.xxh3_64()
+        self._chunk_offsets: list[int] = []
+        self._chunk_raw_lengths: list[int] = []
+        self._chunk_continues: list[bool] = []
+        self._dict_offsets: list[int] = []
+        self._index_offset = NO_INDEX
+        self._index: MemberIndex | None = None
+        self._partial = False
+
+    def _next_event(self) -> Event | object | None:
+        buf = self._buf
+        if self._state != _IN_MEMBER:
+            available = len(buf) - self._pos
+            if available == 0:
+                return None
+            start = self.offset
+            prefix = bytes(buf[self._pos : self._pos + min(available, HEADER_SIZE)])
+            magic_part = prefix[: len(MAGIC)]
+            if magic_part != MAGIC[: len(magic_part)]:
+                if self._state == _AFTER_END:
+                    raise FormatError("unexpected data after the end of a stream (not a sigmalang stream)", start)
+                raise FormatError("not a sigmalang stream (bad magic number)", start)
+            if available < HEADER_SIZE:
+                return None
+            version, flags = prefix[4], prefix[5]
+            if version != VERSION:
+                raise FormatError(f"unsupported format version {version} (this decoder reads version {VERSION})", start + 4)
+            if flags != 0:
+                raise FormatError(f"unsupported stream flags 0x{flags:02x}", start + 5)
+            self._pos += HEADER_SIZE
+            self._state = _IN_MEMBER
+            self._start_member_state(start)
+            return MemberStart(start)
+
+        # Inside a member: one glyph = type byte + LEB128 length + payload.
+        glyph_start = self._pos
+        if len(buf) - glyph_start < 1:
+            return None
+        glyph_type = buf[glyph_start]
+        try:
+            length, payload_start = decode_uleb128(buf, glyph_start + 1, MAX_GLYPH_LENGTH_BYTES)
+        except VarintIncomplete:
+            return None
+        except VarintTooLong:
+            raise FormatError("glyph length uses more than 5 bytes", self._base + glyph_start + 1) from None
+        absolute = self._base + glyph_start
+        limit = self.limits.max_glyph_size
+        if glyph_type == GLYPH_END:
+            if length != END_PAYLOAD_SIZE:
+                raise FormatError(f"END glyph has length {length}, expected {END_PAYLOAD_SIZE}", absolute + 1)
+        elif length > limit:
+            raise LimitError(f"glyph of {length} bytes exceeds the limit of {limit} bytes", absolute + 1)
+        payload_end = payload_start + length
+        if len(buf) < payload_end:
+            return None
+        self._pos = payload_end
+        with memoryview(buf) as view:
+            payload = view[payload_start:payload_end]
+            try:
+                return self._glyph_event(glyph_type, payload, absolute, self._base + payload_start)
+            finally:
+                payload.release()
+
+    def _glyph_event(self, glyph_type: int, payload: memoryview, absolute: int, payload_offset: int) -> Event | object:
+        member_offset = absolute - self._member_start
+        if glyph_type == GLYPH_CHUNK:
+            return self._chunk(payload, absolute, payload_offset, member_offset)
+        if glyph_type == GLYPH_DICT:
+            return self._dict(payload, absolute, payload_offset, member_offset)
+        if glyph_type == GLYPH_INDEX:
+            self._read_index(payload, payload_offset, member_offset)
+            return _SKIP
+        if glyph_type == GLYPH_END:
+            return self._end(payload, absolute, payload_offset, member_offset)
+        if glyph_type & SKIPPABLE:
+            return _SKIP
+        raise FormatError(f"unknown glyph type 0x{glyph_type:02x}", absolute)
+
+    def _field(self, payload: memoryview, pos: int, payload_offset: int, what: str) -> tuple[int, int]:
+        try:
+            return decode_uleb128(payload, pos)
+        except (VarintIncomplete, VarintTooLong):
+            raise FormatError(f"malformed {what}", payload_offset + pos) from None
+
+    def _chunk(self, payload: memoryview, absolute: int, payload_offset: int, member_offset: int) -> ChunkGlyph:
+        if self._index is not None:
+            raise FormatError("CHUNK glyph after the INDEX glyph", absolute)
+        if len(payload) < 2:
+            raise FormatError("CHUNK glyph too short", absolute)
+        flags, strategy = payload[0], payload[1]
+        if flags & ~CHUNK_KNOWN_FLAGS:
+            raise FormatError(f"unknown CHUNK flags 0x{flags:02x}", payload_offset)
+        if flags & CHUNK_CONTINUES and self._chunk_count == 0 and not self._partial:
+            raise FormatError("first CHUNK of a stream cannot continue a segment", payload_offset)
+        params_length, pos = self._field(payload, 2, payload_offset, "CHUNK parameter length")
+        if pos + params_length > len(payload):
+            raise FormatError("CHUNK parameters overrun the glyph", payload_offset + 2)
+        params = bytes(payload[pos : pos + params_length])
+        pos += params_length
+        raw_field_offset = payload_offset + pos
+        raw_length, pos = self._field(payload, pos, payload_offset, "CHUNK raw length")
+        if raw_length > self.limits.max_chunk_size:
+            raise LimitError(
+                f"chunk of {raw_length} raw bytes exceeds the limit of {self.limits.max_chunk_size} bytes",
+                raw_field_offset,
+            )
+        if pos + CHECKSUM_SIZE > len(payload):
+            raise FormatError("CHUNK glyph too short for its checksum", payload_offset + pos)
+        checksum_bytes = payload[pos : pos + CHECKSUM_SIZE]
+        checksum = int.from_bytes(checksum_bytes, "little")
+        self._checksums.update(checksum_bytes)
+        data = bytes(payload[pos + CHECKSUM_SIZE :])
+        self._chunk_count += 1
+        self._total_raw += raw_length
+        self._chunk_offsets.append(member_offset)
+        self._chunk_raw_lengths.append(raw_length)
+        self._chunk_continues.append(bool(flags & CHUNK_CONTINUES))
+        return ChunkGlyph(absolute, flags, strategy, params, raw_length, checksum, data)
+
+    def _dict(self, payload: memoryview, absolute: int, payload_offset: int, member_offset: int) -> DictGlyph:
+        if self._index is not None:
+            raise FormatError("DICT glyph after the INDEX glyph", absolute)
+        dict_id, pos = self._field(payload, 0, payload_offset, "DICT id")
+        size = len(payload) - pos
+        if size > self.limits.max_dict_size:
+            raise LimitError(f"dictionary of {size} bytes exceeds the limit of {self.limits.max_dict_size} bytes", absolute)
+        self._dict_offsets.append(member_offset)
+        return DictGlyph(absolute, dict_id, bytes(payload[pos:]))
+
+    def _read_index(self, payload: memoryview, payload_offset: int, member_offset: int) -> None:
+        if self._index is not None:
+            raise FormatError("second INDEX glyph in one stream", payload_offset)
+        index = parse_index_payload(payload, payload_offset)
+        if not self._partial and (
+            index.chunk_offsets != self._chunk_offsets
+            or index.chunk_raw_lengths != self._chunk_raw_lengths
+            or index.chunk_continues != self._chunk_continues
+            or index.dict_offsets != self._dict_offsets
+        ):
+            raise FormatError("INDEX does not match the chunks of the stream", payload_offset)
+        self._index = index
+        self._index_offset = member_offset
+
+    def _end(self, payload: memoryview, absolute: int, payload_offset: int, member_offset: int) -> MemberEnd:
+        total_raw, chunk_count, checksum, index_offset, end_offset, magic = END_STRUCT.unpack(payload)
+        checks = (
+            (magic == END_MAGIC, "END glyph has a bad end marker", 40),
+            (chunk_count == self._chunk_count, f"END says {chunk_count} chunks, stream has {self._chunk_count}", 8),
+            (total_raw == self._total_raw, f"END says {total_raw} bytes, chunks hold {self._total_raw}", 0),
+            (checksum == self._checksums.intdigest(), "END checksum of chunk checksums does not match", 16),
+            (index_offset == self._index_offset, "END gives a wrong INDEX offset", 24),
+            (end_offset == member_offset, "END gives a wrong END offset", 32),
+        )
+        if self._partial:
+            checks = (checks[0], checks[5])
+        for ok, message, field_offset in checks:
+            if not ok:
+                raise FormatError(message, payload_offset + field_offset)
+        self._state = _AFTER_END
+        return MemberEnd(absolute, total_raw, chunk_count)

@@ -1,0 +1,1 @@
+"""General parallel execution optimizer (independent of the compression code)."""

@@ -1,0 +1,197 @@
+"""Cost model: predicted wall time of every (backend, n_jobs, chunksize).
+
+The model is a function of a ``Measurements`` object only, so decisions can be
+unit-tested with made-up measurements. It searches all worker counts from 2 up
+to the limit (not only the maximum) and a ladder of chunk sizes, then applies
+two tie rules that keep the choice stable from run to run:
+
+* parallel work must be predicted at least ``PARALLEL_MARGIN`` faster than
+  serial, otherwise the plan stays serial;
+* among parallel candidates, the one with the fewest workers (threads before
+  processes) whose time is within ``NEAR_BEST`` of the best is kept.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable
+
+from ._measure import Measurements, Overheads
+
+#: Required predicted gain before any pool is used (1.15 = 15 % faster).
+PARALLEL_MARGIN = 1.15
+#: Candidates within this factor of the best count as equal.
+NEAR_BEST = 1.05
+#: Assumed length of a stream without len(): this much serial work (seconds) ...
+STREAM_HORIZON = 10.0
+#: ... and at least this many items.
+STREAM_MIN_ITEMS = 1000
+#: Thread counts tried (those <= the limit); processes try every count 2..limit.
+THREAD_COUNTS = (2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
+#: Default thread limit when max_workers is None.
+DEFAULT_MAX_THREADS = 32
+#: Chunks in flight per worker (the streaming buffer default).
+BUFFER_PER_WORKER = 3
+_SIMPLICITY = {"serial": 0, "threads": 1, "processes": 2}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One way to run the work, with its predicted wall time and memory."""
+
+    backend: str
+    n_jobs: int
+    chunksize: int
+    time: float
+    memory: int = 0
+
+    def describe(self) -> str:
+        if self.backend == "serial":
+            return "serial"
+        return f"{self.backend} x{self.n_jobs}, chunks of {self.chunksize}"
+
+
+def stream_length(m: Measurements) -> int:
+    """Number of items assumed for a stream of unknown length."""
+    if m.item_time <= 0:
+        return STREAM_MIN_ITEMS
+    return max(STREAM_MIN_ITEMS, int(STREAM_HORIZON / m.item_time))
+
+
+def _chunk_ladder(limit: int) -> list[int]:
+    sizes = {limit}
+    c = 1
+    while c < limit:
+        sizes.add(c)
+        c *= 2
+    return sorted(sizes)
+
+
+def chunk_limit(m: Measurements, n_items: int, n_jobs: int, target: float) -> int:
+    """Largest chunk worth trying: one chunk per worker, and at most ~target seconds."""
+    per_worker = math.ceil(n_items / n_jobs)
+    by_time = int(target / m.item_time) if m.item_time > 0 else per_worker
+    return max(1, min(per_worker, by_time))
+
+
+def _transfer(m: Measurements, o: Overheads) -> float:
+    """Seconds per item to move one item and its result between processes."""
+    return (
+        (m.item_pickle_time or 0.0)
+        + (m.result_pickle_time or 0.0)
+        + (m.item_bytes + m.result_bytes) * o.process_byte
+    )
+
+
+def predict(
+    m: Measurements,
+    backend: str,
+    n_jobs: int,
+    chunksize: int,
+    n_items: int,
+    *,
+    warm: bool = False,
+) -> float:
+    """Predicted wall seconds for n_items (Amdahl-style, with measured overheads).
+
+    The result is the largest of three limits: workers each running their
+    chunks in waves; the CPU share that cannot overlap (GIL-held work on
+    threads, the parent's pickling for processes); and total CPU over cores.
+    Pool start is added unless a warm pool of that size already exists.
+    """
+    W = m.item_time
+    N = n_items
+    if backend == "serial" or N == 0:
+        return N * W
+    o = m.overheads or Overheads(0.0, 0.0)
+    cpu = W * m.cpu_fraction
+    n, c = n_jobs, chunksize
+    chunks = math.ceil(N / c)
+    waves = math.ceil(chunks / n)
+    # Uneven items leave some workers idle at the end: ~half a chunk's spread.
+    tail = 0.5 * m.item_time_cv / math.sqrt(c) * c * W
+    if backend == "threads":
+        start = 0.0 if warm else n * o.thread_start
+        chunk_time = c * W + o.thread_task
+        held = N * cpu * (1.0 - m.gil_free_fraction) + chunks * o.thread_task
+        cpu_bound = N * cpu / min(n, m.cores)
+        return start + max(waves * chunk_time + tail, held, cpu_bound)
+    if backend == "processes":
+        xfer = _transfer(m, o)
+        per_chunk = o.process_task + (m.func_pickle_time or 0.0)
+        start = 0.0 if warm else n * o.process_start
+        chunk_time = c * (W + xfer) + per_chunk
+        parent = N * xfer / 2 + chunks * per_chunk
+        cpu_bound = N * (cpu + xfer) / min(n, m.cores)
+        return start + max(waves * chunk_time + tail, parent, cpu_bound)
+    raise ValueError(f"backend must be 'serial', 'threads' or 'processes', got {backend!r}")
+
+
+def memory_needed(m: Measurements, backend: str, n_jobs: int, chunksize: int) -> int:
+    """Bytes held by in-flight chunks (items + results) plus worker processes."""
+    if backend == "serial":
+        return m.item_bytes + m.result_bytes
+    in_flight = BUFFER_PER_WORKER * n_jobs * chunksize * (m.item_bytes + m.result_bytes)
+    if backend == "processes":
+        rss = m.overheads.worker_rss if m.overheads else 0
+        return 2 * in_flight + n_jobs * rss
+    return in_flight
+
+
+def candidates(
+    m: Measurements,
+    n_items: int,
+    *,
+    backends: Iterable[str],
+    max_workers: int | None,
+    target_chunk_duration: float,
+    warm: Iterable[tuple[str, int]] = (),
+) -> list[Candidate]:
+    """Every candidate the model scores, serial first."""
+    warm = set(warm)
+    backends = tuple(backends)
+    out: list[Candidate] = []
+    if "serial" in backends:
+        out.append(Candidate("serial", 1, 1, predict(m, "serial", 1, 1, n_items), memory_needed(m, "serial", 1, 1)))
+    for backend in ("threads", "processes"):
+        if backend not in backends or n_items < 2:
+            continue
+        if backend == "threads":
+            limit = max_workers if max_workers is not None else DEFAULT_MAX_THREADS
+            counts = [k for k in THREAD_COUNTS if k <= limit]
+            if limit not in counts and limit >= 2:
+                counts.append(limit)
+        else:
+            limit = min(max_workers or m.cores, m.cores) if max_workers is None else max_workers
+            counts = list(range(2, limit + 1))
+        for n in sorted(k for k in counts if k <= n_items):
+            for c in _chunk_ladder(chunk_limit(m, n_items, n, target_chunk_duration)):
+                t = predict(m, backend, n, c, n_items, warm=(backend, n) in warm)
+                out.append(Candidate(backend, n, c, t, memory_needed(m, backend, n, c)))
+    return out
+
+
+def choose(cands: list[Candidate], memory_budget: int | None = None) -> tuple[Candidate, list[Candidate]]:
+    """Pick the plan from scored candidates; returns (chosen, feasible).
+
+    Candidates over memory_budget are dropped. Parallel work must beat serial by
+    PARALLEL_MARGIN; then the fewest workers within NEAR_BEST of the best wins,
+    and for that (backend, n_jobs) the fastest chunk size (larger on ties).
+    """
+    feasible = [c for c in cands if memory_budget is None or c.memory <= memory_budget or c.backend == "serial"]
+    if not feasible:
+        raise ValueError("no backend to choose from: backends is empty")
+    serial = next((c for c in feasible if c.backend == "serial"), None)
+    parallel = [c for c in feasible if c.backend != "serial"]
+    if not parallel:
+        return serial, feasible  # type: ignore[return-value]
+    best = min(parallel, key=lambda c: c.time)
+    if serial is not None and serial.time <= best.time * PARALLEL_MARGIN:
+        return serial, feasible
+    near = [c for c in parallel if c.time <= best.time * NEAR_BEST]
+    pick = min(near, key=lambda c: (c.n_jobs, _SIMPLICITY[c.backend]))
+    same = [c for c in parallel if (c.backend, c.n_jobs) == (pick.backend, pick.n_jobs)]
+    fastest = min(c.time for c in same)
+    chosen = max((c for c in same if c.time <= fastest * 1.0001), key=lambda c: c.chunksize)
+    return chosen, feasible

@@ -1,0 +1,68 @@
+"""Encoder settings, validated once, and the rules that derive chunk size and threads."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+MIN_LEVEL = 1
+MAX_LEVEL = 19
+DEFAULT_LEVEL = 3
+MIN_CHUNK_SIZE = 64 * 1024
+MAX_CHUNK_SIZE = 4 * 1024 * 1024
+#: Chunk size for inputs of unknown size (pipes, ``open(..., "wb")``).
+STREAM_CHUNK_SIZE = MAX_CHUNK_SIZE
+#: Bound on the chunk size a user may ask for; the decoder's default limit accepts it.
+CHUNK_SIZE_LIMIT = 64 * 1024 * 1024
+
+
+def choose_chunk_size(input_size: int | None) -> int:
+    """Chunk size from input size: a quarter of the input rounded up to a power of
+    two, clamped to 64 KiB … 4 MiB, so small inputs still split across cores and
+    large ones use chunks big enough for a good ratio."""
+    if input_size is None:
+        return STREAM_CHUNK_SIZE
+    quarter = max(1, input_size // 4)
+    return min(MAX_CHUNK_SIZE, max(MIN_CHUNK_SIZE, 1 << (quarter - 1).bit_length()))
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class EncoderSettings:
+    """Everything that shapes the compressed bytes, checked in one place.
+
+    ``threads`` never changes the output; ``level`` and ``chunk_size`` do.
+    ``threads=0`` means one per available core.
+    """
+
+    level: int = DEFAULT_LEVEL
+    threads: int = 0
+    chunk_size: int | None = None
+    max_in_flight: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.level, int) or not MIN_LEVEL <= self.level <= MAX_LEVEL:
+            raise ValueError(f"level must be an integer from {MIN_LEVEL} to {MAX_LEVEL}, got {self.level!r}")
+        if not isinstance(self.threads, int) or self.threads < 0:
+            raise ValueError(f"threads must be an integer >= 0 (0 = all cores), got {self.threads!r}")
+        if self.chunk_size is not None and (
+            not isinstance(self.chunk_size, int) or not 1 <= self.chunk_size <= CHUNK_SIZE_LIMIT
+        ):
+            raise ValueError(f"chunk_size must be an integer from 1 to {CHUNK_SIZE_LIMIT}, got {self.chunk_size!r}")
+        if self.max_in_flight is not None and (not isinstance(self.max_in_flight, int) or self.max_in_flight < 1):
+            raise ValueError(f"max_in_flight must be a positive integer, got {self.max_in_flight!r}")
+
+    def resolved_chunk_size(self, input_size: int | None) -> int:
+        return self.chunk_size or choose_chunk_size(input_size)
+
+    def resolved_threads(self, chunk_count: int | None = None) -> int:
+        threads = self.threads or available_cores()
+        if chunk_count is not None:
+            threads = min(threads, max(1, chunk_count))
+        return threads

@@ -1,0 +1,150 @@
+"""Decoding: a push decoder that takes input split anywhere and decodes chunks in parallel."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import BinaryIO, Iterator
+
+from ..codecs.base import Buffer
+from ..codecs.registry import decode_chunk
+from ..errors import FormatError
+from ..format.limits import DEFAULT_LIMITS, Limits
+from ..format.parser import ChunkGlyph, DictGlyph, GlyphParser, MemberStart
+from ..settings import available_cores
+from .pipeline import OrderedPipeline
+from .stats import StreamStats
+
+READ_SIZE = 1 << 20
+
+
+def _decode(glyph: ChunkGlyph) -> Buffer:
+    if glyph.continues:
+        raise FormatError("segments that span several chunks are not supported by this decoder", glyph.offset)
+    return decode_chunk(glyph.strategy, glyph.params, glyph.data, glyph.raw_length, glyph.checksum, glyph.offset)
+
+
+class StreamingDecoder:
+    """Push decoder: ``feed()`` any bytes, iterate what it yields, then ``flush()``.
+
+    >>> dec = StreamingDecoder()
+    >>> out = b"".join(dec.feed(blob)) + b"".join(dec.flush())   # doctest: +SKIP
+
+    Every chunk's checksum and every stream's INDEX and END are verified; errors
+    are :class:`~sigmalang.FormatError` subclasses naming the input offset.
+    ``feed`` only stores its input: the work happens as its iterator is consumed,
+    and output not yet taken is produced by the next ``feed`` or by ``flush``.
+    With ``threads > 1`` chunks decode on worker threads, at most
+    ``max_in_flight`` at a time.
+    """
+
+    def __init__(self, threads: int = 1, *, limits: Limits = DEFAULT_LIMITS, max_in_flight: int | None = None) -> None:
+        if not isinstance(threads, int) or threads < 0:
+            raise ValueError(f"threads must be an integer >= 0 (0 = all cores), got {threads!r}")
+        self.threads = threads or available_cores()
+        self.limits = limits
+        self.max_in_flight = max_in_flight
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget all input: ready for a new stream."""
+        if getattr(self, "_pipeline", None) is not None:
+            self._pipeline.close()
+        self._parser = GlyphParser(self.limits)
+        self._pipeline: OrderedPipeline[ChunkGlyph, Buffer] = OrderedPipeline(_decode, self.threads, self.max_in_flight)
+        self._dicts: dict[int, bytes] = {}
+        self.stats = StreamStats(mode="decode", threads=self.threads)
+        self._in_flight_bytes = 0
+
+    def resume_at(self, offset: int, member_start: int) -> None:
+        """Continue at a chunk glyph inside a stream (used by seeking readers).
+
+        ``offset`` is the absolute input offset of the next byte that will be fed.
+        """
+        self.reset()
+        self._parser.resume_inside_member(offset, member_start)
+
+    def feed(self, data: Buffer) -> Iterator[Buffer]:
+        self._parser.push(data)
+        self.stats.bytes_in += len(data)
+        return self._run(final=False)
+
+    def flush(self) -> Iterator[Buffer]:
+        """Declare the end of input; yields what is left and checks the stream is complete."""
+        return self._run(final=True)
+
+    @property
+    def at_stream_boundary(self) -> bool:
+        """True when the input so far ends exactly at the end of a stream."""
+        return self._parser.at_stream_boundary
+
+    def _run(self, final: bool) -> Iterator[Buffer]:
+        started = time.perf_counter()
+        try:
+            for event in self._parser.events():
+                if isinstance(event, ChunkGlyph):
+                    self._in_flight_bytes += event.raw_length
+                    self.stats.peak_buffered_bytes = max(self.stats.peak_buffered_bytes, self._in_flight_bytes)
+                    yield from self._account(self._pipeline.submit(event))
+                elif isinstance(event, DictGlyph):
+                    self._dicts[event.dict_id] = event.content
+                elif isinstance(event, MemberStart):
+                    self._dicts.clear()
+            if final:
+                self._parser.finish()
+                yield from self._account(self._pipeline.drain())
+            else:
+                yield from self._account(self._pipeline.ready())
+        finally:
+            self.stats.elapsed += time.perf_counter() - started
+
+    def _account(self, results: Iterator[Buffer]) -> Iterator[Buffer]:
+        for out in results:
+            n = len(out)
+            self._in_flight_bytes -= n
+            self.stats.bytes_out += n
+            self.stats.chunks += 1
+            yield out
+
+    def close(self) -> None:
+        """Stop worker threads; pending output is discarded."""
+        self._pipeline.close()
+
+    # -- conveniences --------------------------------------------------------
+    def decompress(self, data: Buffer) -> bytes:
+        """Decode complete (possibly concatenated) streams held in memory."""
+        self.reset()
+        try:
+            parts = list(self.feed(data))
+            parts.extend(self.flush())
+        finally:
+            self._pipeline.close()
+        return b"".join(parts)
+
+    def decode_stream(self, src: BinaryIO, dst: BinaryIO) -> StreamStats:
+        """Decode everything ``src`` holds into ``dst``; returns the stats of this call."""
+        self.reset()
+        buf = bytearray(READ_SIZE)
+        view = memoryview(buf)
+        try:
+            while True:
+                n = src.readinto(buf) if hasattr(src, "readinto") else _read_into(src, view)
+                if not n:
+                    break
+                for out in self.feed(view[:n]):
+                    dst.write(out)
+            for out in self.flush():
+                dst.write(out)
+        finally:
+            self._pipeline.close()
+        return self.stats
+
+    def decode_file(self, src_path: str | os.PathLike[str], dst_path: str | os.PathLike[str]) -> StreamStats:
+        with open(src_path, "rb") as src, open(dst_path, "wb") as dst:
+            return self.decode_stream(src, dst)
+
+
+def _read_into(src: BinaryIO, view: memoryview) -> int:
+    piece = src.read(len(view))
+    view[: len(piece)] = piece
+    return len(piece)

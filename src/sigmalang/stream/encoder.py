@@ -1,0 +1,227 @@
+"""Encoding: FrameWriter writes one stream; StreamingEncoder drives it from files and streams."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+import time
+from typing import BinaryIO, Callable
+
+import xxhash
+
+from ..codecs.base import Buffer
+from ..codecs.registry import EncodedChunk, encode_chunk
+from ..format.constants import HEADER
+from ..format.glyphs import IndexBuilder, chunk_glyph_head, encode_end_glyph
+from ..pool import BufferPool
+from ..settings import EncoderSettings
+from .pipeline import OrderedPipeline
+from .reader import read_chunks
+from .stats import StreamStats
+
+Write = Callable[[Buffer], object]
+
+
+class FrameWriter:
+    """Writes one sigmalang stream: header, chunks in order, INDEX, END.
+
+    Chunks are encoded on ``threads`` workers with at most ``max_in_flight``
+    pending; results are written in submission order, so the bytes produced do
+    not depend on the thread count.
+    """
+
+    def __init__(self, write: Write, settings: EncoderSettings, threads: int, stats: StreamStats | None = None) -> None:
+        self._write = write
+        self._level = settings.level
+        self._pipeline: OrderedPipeline[tuple[Buffer, Callable[[], None] | None], tuple[EncodedChunk, Callable[[], None] | None]]
+        self._pipeline = OrderedPipeline(self._encode, threads, settings.max_in_flight)
+        self.stats = stats if stats is not None else StreamStats()
+        self.stats.threads = threads
+        self._offset = 0
+        self._index = IndexBuilder()
+        self._checksums = xxhash.xxh3_64()
+        self._total_raw = 0
+        self._buffered = 0
+        self._finished = False
+        self._emit(HEADER)
+
+    @property
+    def bytes_written(self) -> int:
+        return self._offset
+
+    def add(self, raw: Buffer, on_written: Callable[[], None] | None = None) -> None:
+        """Queue one chunk; ``on_written`` runs once its bytes are out (to recycle its buffer)."""
+        if not len(raw):
+            if on_written is not None:
+                on_written()
+            return
+        self._buffered += len(raw)
+        self.stats.peak_buffered_bytes = max(self.stats.peak_buffered_bytes, self._buffered)
+        for result in self._pipeline.submit((raw, on_written)):
+            self._write_chunk(result)
+        for result in self._pipeline.ready():
+            self._write_chunk(result)
+
+    def drain(self) -> None:
+        """Wait for every queued chunk and write it."""
+        for result in self._pipeline.drain():
+            self._write_chunk(result)
+
+    def finish(self) -> None:
+        """Write what is pending, then the INDEX and END glyphs."""
+        try:
+            self.drain()
+        finally:
+            self._pipeline.close()
+        index_offset = self._offset
+        self._emit(self._index.glyph())
+        self._emit(
+            encode_end_glyph(
+                self._total_raw, len(self._index.chunk_offsets), self._checksums.intdigest(), index_offset, self._offset
+            )
+        )
+        self._finished = True
+
+    def abort(self) -> None:
+        """Stop the workers without writing a trailer (the output is incomplete)."""
+        self._pipeline.close()
+
+    def _encode(self, job: tuple[Buffer, Callable[[], None] | None]) -> tuple[EncodedChunk, Callable[[], None] | None]:
+        raw, on_written = job
+        return encode_chunk(raw, self._level), on_written
+
+    def _write_chunk(self, result: tuple[EncodedChunk, Callable[[], None] | None]) -> None:
+        chunk, on_written = result
+        self._index.add_chunk(self._offset, chunk.raw_length, False)
+        self._emit(chunk_glyph_head(0, chunk.strategy, chunk.params, chunk.raw_length, chunk.checksum, len(chunk.data)))
+        self._emit(chunk.data)
+        self._checksums.update(chunk.checksum.to_bytes(8, "little"))
+        self._total_raw += chunk.raw_length
+        self._buffered -= chunk.raw_length
+        stats = self.stats
+        name = chunk.strategy.name
+        stats.chunks += 1
+        stats.bytes_in += chunk.raw_length
+        stats.strategies[name] += 1
+        stats.strategy_raw_bytes[name] += chunk.raw_length
+        stats.strategy_encoded_bytes[name] += len(chunk.data)
+        if on_written is not None:
+            on_written()
+
+    def _emit(self, data: Buffer) -> None:
+        self._write(data)
+        n = len(data) if not isinstance(data, memoryview) else data.nbytes
+        self._offset += n
+        self.stats.bytes_out += n
+
+
+class StreamingEncoder:
+    """Compresses bytes, streams and files in bounded memory.
+
+    >>> enc = StreamingEncoder(level=3, threads=2)
+    >>> stats = enc.encode_file("in.bin", "out.sgl")   # doctest: +SKIP
+
+    Memory is bounded by ``max_in_flight`` (default 2 x threads) chunks of
+    ``chunk_size`` plus their compressed forms, whatever the input size.
+    """
+
+    def __init__(
+        self,
+        level: int = 3,
+        threads: int = 0,
+        chunk_size: int | None = None,
+        *,
+        max_in_flight: int | None = None,
+        settings: EncoderSettings | None = None,
+    ) -> None:
+        self.settings = settings or EncoderSettings(level, threads, chunk_size, max_in_flight)
+        self._totals = StreamStats()
+        self.last_pool: BufferPool | None = None
+
+    # -- one-shot ------------------------------------------------------------
+    def compress(self, data: Buffer) -> bytes:
+        """Compress a whole buffer; output equals what ``encode_stream`` writes for it."""
+        view = memoryview(data).cast("B")
+        size = view.nbytes
+        chunk_size = self.settings.resolved_chunk_size(size)
+        threads = self.settings.resolved_threads(-(-size // chunk_size))
+        parts: list[Buffer] = []
+        stats = StreamStats()
+        started = time.perf_counter()
+        writer = FrameWriter(parts.append, self.settings, threads, stats)
+        try:
+            for start in range(0, size, chunk_size):
+                writer.add(view[start : start + chunk_size])
+            writer.finish()
+        except BaseException:
+            writer.abort()
+            raise
+        stats.elapsed = time.perf_counter() - started
+        self._accumulate(stats)
+        return b"".join(parts)
+
+    # -- streams and files ---------------------------------------------------
+    def encode_stream(self, src: BinaryIO, dst: BinaryIO, *, size: int | None = None) -> StreamStats:
+        """Read ``src`` to its end and write one compressed stream to ``dst``.
+
+        ``size`` (if known) picks the chunk size, as for a file of that size.
+        """
+        chunk_size = self.settings.resolved_chunk_size(size)
+        threads = self.settings.resolved_threads(None if size is None else -(-size // chunk_size))
+        pool = BufferPool(chunk_size, capacity=max(2, (self.settings.max_in_flight or 2 * threads) + 1))
+        self.last_pool = pool
+        stats = StreamStats()
+        started = time.perf_counter()
+        writer = FrameWriter(dst.write, self.settings, threads, stats)
+        try:
+            for buf, n in read_chunks(src, pool):
+                writer.add(memoryview(buf)[:n], lambda buf=buf: pool.release(buf))
+            writer.finish()
+        except BaseException:
+            writer.abort()
+            raise
+        stats.elapsed = time.perf_counter() - started
+        self._accumulate(stats)
+        return stats
+
+    def encode_file(self, src_path: str | os.PathLike[str], dst_path: str | os.PathLike[str]) -> StreamStats:
+        """Compress one file into another (``dst_path`` is overwritten)."""
+        with open(src_path, "rb") as src, open(dst_path, "wb") as dst:
+            return self.encode_stream(src, dst, size=_size_of(src))
+
+    async def encode_file_async(self, src_path: str | os.PathLike[str], dst_path: str | os.PathLike[str]) -> StreamStats:
+        """``encode_file`` on a worker thread, so an event loop keeps running."""
+        return await asyncio.to_thread(self.encode_file, src_path, dst_path)
+
+    # -- statistics ----------------------------------------------------------
+    def get_stats(self) -> StreamStats:
+        """Totals over every call since creation or the last ``reset()``."""
+        return self._totals
+
+    def reset(self) -> None:
+        self._totals = StreamStats()
+
+    def _accumulate(self, stats: StreamStats) -> None:
+        _add_stats(self._totals, stats)
+
+
+def _add_stats(total: StreamStats, part: StreamStats) -> None:
+    total.bytes_in += part.bytes_in
+    total.bytes_out += part.bytes_out
+    total.chunks += part.chunks
+    total.elapsed += part.elapsed
+    total.strategies.update(part.strategies)
+    total.strategy_raw_bytes.update(part.strategy_raw_bytes)
+    total.strategy_encoded_bytes.update(part.strategy_encoded_bytes)
+    total.peak_buffered_bytes = max(total.peak_buffered_bytes, part.peak_buffered_bytes)
+    total.threads = part.threads
+
+
+def _size_of(f: BinaryIO) -> int | None:
+    """Size of a regular file, or None for pipes and other streams."""
+    try:
+        st = os.fstat(f.fileno())
+    except (AttributeError, OSError, ValueError):
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None

@@ -1,0 +1,57 @@
+"""Ordered, bounded work pipeline: items in, results out in the same order.
+
+The producer submits items; at most ``max_in_flight`` are pending at once, so a
+fast reader waits for slow workers (backpressure) and memory stays bounded.
+With one thread everything runs inline, in the caller's thread.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Callable, Generic, Iterator, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class OrderedPipeline(Generic[T, R]):
+    def __init__(self, func: Callable[[T], R], threads: int, max_in_flight: int | None = None) -> None:
+        if threads < 1:
+            raise ValueError(f"threads must be >= 1, got {threads}")
+        self._func = func
+        self.threads = threads
+        self.max_in_flight = max(threads, max_in_flight or 2 * threads)
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="sigmalang") if threads > 1 else None
+        self._pending: deque[Future[R]] = deque()
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def submit(self, item: T) -> Iterator[R]:
+        """Queue ``item``; yields the results that must leave to make room for it."""
+        if self._executor is None:
+            yield self._func(item)
+            return
+        while len(self._pending) >= self.max_in_flight:
+            yield self._pending.popleft().result()
+        self._pending.append(self._executor.submit(self._func, item))
+
+    def ready(self) -> Iterator[R]:
+        """Results already finished at the head of the queue, without waiting."""
+        while self._pending and self._pending[0].done():
+            yield self._pending.popleft().result()
+
+    def drain(self) -> Iterator[R]:
+        """Every pending result, in order, waiting as needed."""
+        while self._pending:
+            yield self._pending.popleft().result()
+
+    def close(self) -> None:
+        """Cancel what has not started and stop the workers."""
+        for future in self._pending:
+            future.cancel()
+        self._pending.clear()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
