@@ -69,6 +69,7 @@ class MemberEnd:
     offset: int
     total_raw: int
     chunk_count: int
+    indexed: bool
 
 
 Event = Union[ChunkGlyph, DictGlyph, MemberStart, MemberEnd]
@@ -314,4 +315,4 @@ class GlyphParser:
             if not ok:
                 raise FormatError(message, payload_offset + field_offset)
         self._state = _AFTER_END
-        return MemberEnd(absolute, total_raw, chunk_count)
+        return MemberEnd(absolute, total_raw, chunk_count, index_offset != NO_INDEX)

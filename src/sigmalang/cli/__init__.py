@@ -1,0 +1,1 @@
+"""The ``sigmalang`` command line."""

@@ -1,0 +1,69 @@
+"""Atomic output files: write beside the target, then rename; never leave a partial file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from types import TracebackType
+from typing import BinaryIO
+
+
+class AtomicOutput:
+    """A temporary file in the target's folder that becomes the target on success.
+
+    On an exception the temporary file is removed and the target (if it
+    existed) is untouched. ``overwrite=False`` refuses an existing target at
+    commit time too, so a file that appeared meanwhile is not clobbered.
+    """
+
+    def __init__(self, target: str, *, overwrite: bool, copy_stat_from: str | None = None) -> None:
+        self.target = target
+        self.overwrite = overwrite
+        self.copy_stat_from = copy_stat_from
+        self._file: BinaryIO | None = None
+        self._tmp_path: str | None = None
+
+    def __enter__(self) -> BinaryIO:
+        folder = os.path.dirname(os.path.abspath(self.target))
+        fd, self._tmp_path = tempfile.mkstemp(prefix="." + os.path.basename(self.target) + ".", suffix=".tmp", dir=folder)
+        self._file = os.fdopen(fd, "wb")
+        return self._file
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        assert self._file is not None and self._tmp_path is not None
+        try:
+            if exc_type is None:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+            self._file.close()
+            if exc_type is not None:
+                return
+            if self.copy_stat_from is not None:
+                shutil.copystat(self.copy_stat_from, self._tmp_path)
+            if self.overwrite:
+                os.replace(self._tmp_path, self.target)
+            else:
+                _link_new(self._tmp_path, self.target)
+            self._tmp_path = None
+        finally:
+            if self._tmp_path is not None and os.path.exists(self._tmp_path):
+                os.unlink(self._tmp_path)
+
+
+def _link_new(source: str, target: str) -> None:
+    """Move ``source`` to ``target`` only if ``target`` does not exist.
+
+    ``link()`` fails when the target exists, so there is no window for a race;
+    where hard links are not supported, fall back to check-then-rename.
+    """
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        raise
+    except OSError:
+        if os.path.lexists(target):
+            raise FileExistsError(target) from None
+        os.replace(source, target)
+    else:
+        os.unlink(source)

@@ -1,0 +1,152 @@
+"""Compress, decompress and verify files the way gzip and zstd do."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import stat
+import sys
+from typing import BinaryIO
+
+from ..errors import SigmalangError
+from ..settings import DEFAULT_LEVEL, EncoderSettings
+from ..stream.decoder import StreamingDecoder
+from ..stream.encoder import StreamingEncoder
+from ..stream.stats import StreamStats
+from .atomic import AtomicOutput
+from .progress import progress_reader, wants_bar
+from .report import fail, human_bytes, warn
+
+
+class UserError(Exception):
+    """A problem with one file that the user must fix (the message says how)."""
+
+
+class NullSink:
+    """A binary sink that discards everything (for --test)."""
+
+    def write(self, data: bytes) -> int:
+        return len(data)
+
+
+def run_files(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    files: list[str] = args.files or ["-"]
+    if args.output and len(files) > 1:
+        parser.error("-o/--output takes exactly one input file")
+    if args.output and args.stdout:
+        parser.error("-o/--output and -c/--stdout cannot be used together")
+    if files.count("-") > 1:
+        parser.error("standard input ('-') can be given only once")
+    failures = 0
+    for name in files:
+        try:
+            _process(name, args)
+        except BrokenPipeError:
+            _silence_broken_pipe()
+            return 1
+        except (UserError, SigmalangError, OSError) as exc:
+            fail(name if name != "-" else "<stdin>", exc)
+            failures += 1
+    return 1 if failures else 0
+
+
+def _process(name: str, args: argparse.Namespace) -> None:
+    if args.action == "verify":
+        _verify(name, args)
+    elif args.action == "decompress":
+        _convert(name, args, compressing=False)
+    else:
+        _convert(name, args, compressing=True)
+
+
+def _open_input(name: str) -> tuple[BinaryIO, int | None, bool]:
+    """(file, size if regular, whether we opened it)."""
+    if name == "-":
+        return sys.stdin.buffer, None, False
+    st = os.stat(name)
+    if stat.S_ISDIR(st.st_mode):
+        raise UserError("is a directory -- ignored")
+    f = open(name, "rb")
+    return f, (st.st_size if stat.S_ISREG(st.st_mode) else None), True
+
+
+def _output_name(name: str, args: argparse.Namespace, compressing: bool) -> str | None:
+    """Target path, or None for standard output."""
+    if args.output:
+        return args.output
+    if args.stdout or name == "-":
+        return None
+    if compressing:
+        if name.endswith(args.suffix) and not args.force:
+            raise UserError(f"already has suffix {args.suffix} -- ignored (use -f to compress it again)")
+        return name + args.suffix
+    if not name.endswith(args.suffix) or len(name) == len(args.suffix):
+        raise UserError(f"unknown suffix (expected {args.suffix}) -- ignored; use -c or -o to choose the output")
+    return name[: -len(args.suffix)]
+
+
+def _convert(name: str, args: argparse.Namespace, compressing: bool) -> None:
+    target = _output_name(name, args, compressing)
+    if target is None and compressing and sys.stdout.isatty() and not args.force:
+        raise UserError("refusing to write compressed data to a terminal (use -f to force, or -o FILE)")
+    if target is not None:
+        if name != "-" and os.path.exists(target) and os.path.samefile(name, target):
+            raise UserError("input and output are the same file")
+        if os.path.lexists(target) and not args.force:
+            raise UserError(f"{target} already exists; not overwritten (use -f to overwrite)")
+    src, size, owned = _open_input(name)
+    try:
+        label = os.path.basename(name) if name != "-" else "<stdin>"
+        with progress_reader(src, label, size, wants_bar(args.progress, size)) as reader:
+            if target is None:
+                out = sys.stdout.buffer
+                stats = _run(reader, out, size, args, compressing)
+                out.flush()
+            else:
+                copy_from = name if name != "-" else None
+                with AtomicOutput(target, overwrite=args.force, copy_stat_from=copy_from) as out:
+                    stats = _run(reader, out, size, args, compressing)
+    finally:
+        if owned:
+            src.close()
+    if args.remove and target is not None and name != "-":
+        os.unlink(name)
+    if args.verbose and not args.quiet:
+        _summary(name, target, stats, compressing)
+
+
+def _run(src: BinaryIO, dst: BinaryIO, size: int | None, args: argparse.Namespace, compressing: bool) -> StreamStats:
+    if compressing:
+        settings = EncoderSettings(args.level or DEFAULT_LEVEL, args.threads, args.chunk_size)
+        return StreamingEncoder(settings=settings).encode_stream(src, dst, size=size)
+    return StreamingDecoder(args.threads).decode_stream(src, dst)
+
+
+def _verify(name: str, args: argparse.Namespace) -> None:
+    src, size, owned = _open_input(name)
+    try:
+        label = os.path.basename(name) if name != "-" else "<stdin>"
+        with progress_reader(src, label, size, wants_bar(args.progress, size)) as reader:
+            stats = StreamingDecoder(args.threads).decode_stream(reader, NullSink())  # type: ignore[arg-type]
+    finally:
+        if owned:
+            src.close()
+    if not args.quiet:
+        print(f"{name}: OK ({human_bytes(stats.bytes_out)}, {stats.chunks} chunks, checksums verified)", file=sys.stderr)
+
+
+def _summary(name: str, target: str | None, stats: StreamStats, compressing: bool) -> None:
+    arrow = f"{name} -> {target or '<stdout>'}"
+    raw, packed = (stats.bytes_in, stats.bytes_out) if compressing else (stats.bytes_out, stats.bytes_in)
+    strategies = ", ".join(f"{k} {v}" for k, v in sorted(stats.strategies.items()))
+    warn(
+        f"{arrow}: {human_bytes(raw)} raw, {human_bytes(packed)} compressed, ratio {stats.ratio:.3f}, "
+        f"{stats.throughput:.0f} MB/s, {stats.chunks} chunks, {stats.threads} threads"
+        + (f" [{strategies}]" if strategies else "")
+    )
+
+
+def _silence_broken_pipe() -> None:
+    """The reader went away (e.g. ``| head``): stop quietly, as cat does."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

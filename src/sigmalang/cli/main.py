@@ -1,0 +1,37 @@
+"""Entry point: ``sigmalang [options] [FILE...]`` or ``sigmalang SUBCOMMAND ...``.
+
+Exit status: 0 success, 1 a file failed, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Callable, Sequence
+
+from .args import build_parser
+
+
+def _subcommands() -> dict[str, Callable[[list[str]], int]]:
+    from . import demo, info
+
+    return {"info": info.main, "verify": lambda argv: main(["--test", *argv]), "demo": demo.main}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    commands = _subcommands()
+    if args and args[0] in commands:
+        return commands[args[0]](args[1:])
+    parser = build_parser()
+    options = parser.parse_args(args)
+    from .files import run_files
+
+    try:
+        return run_files(options, parser)
+    except KeyboardInterrupt:
+        print("sigmalang: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
