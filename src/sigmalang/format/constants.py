@@ -22,7 +22,8 @@ SKIPPABLE = 0x80
 CHUNK_CONTINUES = 0x01  # shares its segment's compression context with the chunk before it
 CHUNK_KNOWN_FLAGS = CHUNK_CONTINUES
 
-CHECKSUM_SIZE = 8
+CHECKSUM_SIZE = 8  # xxh3-64 of a chunk's raw bytes
+DATA_CHECKSUM_SIZE = 4  # low 32 bits of xxh3-64 of a chunk's encoded data
 NO_INDEX = 0xFFFF_FFFF_FFFF_FFFF
 
 # END payload: total raw length, chunk count, checksum of chunk checksums,

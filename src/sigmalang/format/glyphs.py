@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from .constants import (
     CHECKSUM_SIZE,
+    DATA_CHECKSUM_SIZE,
     END_MAGIC,
     END_STRUCT,
     GLYPH_CHUNK,
@@ -25,7 +26,9 @@ def encode_glyph(glyph_type: int, payload: bytes) -> bytes:
     return glyph_prefix(glyph_type, len(payload)) + payload
 
 
-def chunk_glyph_head(flags: int, strategy: int, params: bytes, raw_length: int, checksum: int, data_length: int) -> bytes:
+def chunk_glyph_head(
+    flags: int, strategy: int, params: bytes, raw_length: int, checksum: int, data_checksum: int, data_length: int
+) -> bytes:
     """Everything of a CHUNK glyph before its data, so the data need not be copied."""
     fields = (
         bytes((flags, strategy))
@@ -33,6 +36,7 @@ def chunk_glyph_head(flags: int, strategy: int, params: bytes, raw_length: int, 
         + params
         + encode_uleb128(raw_length)
         + checksum.to_bytes(CHECKSUM_SIZE, "little")
+        + data_checksum.to_bytes(DATA_CHECKSUM_SIZE, "little")
     )
     return glyph_prefix(GLYPH_CHUNK, len(fields) + data_length) + fields
 

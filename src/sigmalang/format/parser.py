@@ -15,6 +15,7 @@ import xxhash
 from ..errors import FormatError, LimitError, TruncatedError
 from .constants import (
     CHECKSUM_SIZE,
+    DATA_CHECKSUM_SIZE,
     CHUNK_CONTINUES,
     CHUNK_KNOWN_FLAGS,
     END_MAGIC,
@@ -45,6 +46,7 @@ class ChunkGlyph:
     params: bytes
     raw_length: int
     checksum: int
+    data_checksum: int
     data: bytes
 
     @property
@@ -262,18 +264,20 @@ class GlyphParser:
                 f"chunk of {raw_length} raw bytes exceeds the limit of {self.limits.max_chunk_size} bytes",
                 raw_field_offset,
             )
-        if pos + CHECKSUM_SIZE > len(payload):
-            raise FormatError("CHUNK glyph too short for its checksum", payload_offset + pos)
+        if pos + CHECKSUM_SIZE + DATA_CHECKSUM_SIZE > len(payload):
+            raise FormatError("CHUNK glyph too short for its checksums", payload_offset + pos)
         checksum_bytes = payload[pos : pos + CHECKSUM_SIZE]
         checksum = int.from_bytes(checksum_bytes, "little")
+        pos += CHECKSUM_SIZE
+        data_checksum = int.from_bytes(payload[pos : pos + DATA_CHECKSUM_SIZE], "little")
         self._checksums.update(checksum_bytes)
-        data = bytes(payload[pos + CHECKSUM_SIZE :])
+        data = bytes(payload[pos + DATA_CHECKSUM_SIZE :])
         self._chunk_count += 1
         self._total_raw += raw_length
         self._chunk_offsets.append(member_offset)
         self._chunk_raw_lengths.append(raw_length)
         self._chunk_continues.append(bool(flags & CHUNK_CONTINUES))
-        return ChunkGlyph(absolute, flags, strategy, params, raw_length, checksum, data)
+        return ChunkGlyph(absolute, flags, strategy, params, raw_length, checksum, data_checksum, data)
 
     def _dict(self, payload: memoryview, absolute: int, payload_offset: int, member_offset: int) -> DictGlyph:
         if self._index is not None:

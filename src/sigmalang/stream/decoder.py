@@ -21,7 +21,7 @@ READ_SIZE = 1 << 20
 def _decode(glyph: ChunkGlyph) -> Buffer:
     if glyph.continues:
         raise FormatError("segments that span several chunks are not supported by this decoder", glyph.offset)
-    return decode_chunk(glyph.strategy, glyph.params, glyph.data, glyph.raw_length, glyph.checksum, glyph.offset)
+    return decode_chunk(glyph)
 
 
 class StreamingDecoder:

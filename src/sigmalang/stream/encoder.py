@@ -94,7 +94,9 @@ class FrameWriter:
     def _write_chunk(self, result: tuple[EncodedChunk, Callable[[], None] | None]) -> None:
         chunk, on_written = result
         self._index.add_chunk(self._offset, chunk.raw_length, False)
-        self._emit(chunk_glyph_head(0, chunk.strategy, chunk.params, chunk.raw_length, chunk.checksum, len(chunk.data)))
+        self._emit(chunk_glyph_head(
+                0, chunk.strategy, chunk.params, chunk.raw_length, chunk.checksum, chunk.data_checksum, len(chunk.data)
+            ))
         self._emit(chunk.data)
         self._checksums.update(chunk.checksum.to_bytes(8, "little"))
         self._total_raw += chunk.raw_length
