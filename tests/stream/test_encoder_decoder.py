@@ -1,0 +1,123 @@
+"""StreamingEncoder / StreamingDecoder objects: stats, files, async, settings."""
+
+import asyncio
+import io
+
+import pytest
+
+import sigmalang
+from sigmalang.corpus import log_text
+from sigmalang import EncoderSettings, Limits, LimitError, StreamingDecoder, StreamingEncoder
+
+TEXT = b"".join(b"record %d status=ok latency=%dms\n" % (i, i % 97) for i in range(40000))
+
+
+def test_encode_stream_stats_describe_the_work():
+    out = io.BytesIO()
+    stats = StreamingEncoder(threads=2, chunk_size=100_000).encode_stream(io.BytesIO(TEXT), out)
+    assert stats.bytes_in == len(TEXT)
+    assert stats.bytes_out == len(out.getvalue())
+    assert stats.chunks == -(-len(TEXT) // 100_000)
+    assert stats.strategies == {"PATTERN": stats.chunks}
+    assert stats.ratio == pytest.approx(len(TEXT) / len(out.getvalue()))
+    assert stats.throughput > 0
+    # At most 2 x threads chunks in flight, plus the one just read that waits for room.
+    assert 0 < stats.peak_buffered_bytes <= 5 * 100_000
+    assert stats.as_dict()["strategies"] == {"PATTERN": stats.chunks}
+
+
+def test_get_stats_accumulates_until_reset():
+    encoder = StreamingEncoder()
+    encoder.compress(TEXT)
+    encoder.compress(TEXT)
+    assert encoder.get_stats().bytes_in == 2 * len(TEXT)
+    encoder.reset()
+    assert encoder.get_stats().bytes_in == 0
+
+
+def test_encode_file_and_decode_file(tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_bytes(TEXT)
+    stats = StreamingEncoder(level=5).encode_file(src, tmp_path / "in.txt.sgl")
+    assert stats.bytes_in == len(TEXT)
+    back = StreamingDecoder(2).decode_file(tmp_path / "in.txt.sgl", tmp_path / "out.txt")
+    assert (tmp_path / "out.txt").read_bytes() == TEXT
+    assert back.bytes_out == len(TEXT)
+    assert back.ratio == pytest.approx(stats.ratio)
+
+
+def test_encode_file_async_runs_off_the_event_loop(tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_bytes(TEXT)
+
+    async def main():
+        ticks = 0
+
+        async def ticker():
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        task = asyncio.create_task(ticker())
+        stats = await StreamingEncoder().encode_file_async(src, tmp_path / "a.sgl")
+        task.cancel()
+        return stats, ticks
+
+    stats, ticks = asyncio.run(main())
+    assert stats.bytes_in == len(TEXT)
+    assert ticks > 0
+    assert sigmalang.decompress((tmp_path / "a.sgl").read_bytes()) == TEXT
+
+
+def test_levels_change_the_output_and_higher_is_not_larger():
+    logs = log_text(1 << 20)
+    fast = sigmalang.compress(logs, 1)
+    strong = sigmalang.compress(logs, 19)
+    assert fast != strong
+    assert len(strong) <= len(fast)
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [(dict(level=0), "level"), (dict(level=20), "level"), (dict(threads=-1), "threads"), (dict(chunk_size=0), "chunk_size"), (dict(max_in_flight=0), "max_in_flight")],
+)
+def test_settings_are_validated_with_the_parameter_named(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        EncoderSettings(**kwargs)
+
+
+def test_decoder_rejects_chunks_above_its_limit_before_decoding():
+    blob = sigmalang.compress(TEXT, chunk_size=1 << 20)
+    with pytest.raises(LimitError):
+        sigmalang.decompress(blob, limits=Limits(max_chunk_size=1 << 19))
+
+
+def test_decoder_flush_without_input_is_truncated():
+    with pytest.raises(sigmalang.TruncatedError):
+        list(StreamingDecoder().flush())
+
+
+def test_decoder_can_be_reused_after_reset():
+    decoder = StreamingDecoder(2)
+    blob = sigmalang.compress(TEXT)
+    assert decoder.decompress(blob) == TEXT
+    assert decoder.decompress(blob) == TEXT
+
+
+def test_unconsumed_feed_output_is_not_lost():
+    blob = sigmalang.compress(TEXT, chunk_size=50_000)
+    decoder = StreamingDecoder()
+    decoder.feed(blob[:100_000])  # iterator dropped without being consumed
+    out = b"".join(decoder.feed(blob[100_000:])) + b"".join(decoder.flush())
+    assert out == TEXT
+
+
+def test_decoder_stats_count_bytes_and_chunks():
+    blob = sigmalang.compress(TEXT, chunk_size=50_000)
+    decoder = StreamingDecoder(2)
+    decoder.decompress(blob)
+    assert decoder.stats.bytes_in == len(blob)
+    assert decoder.stats.bytes_out == len(TEXT)
+    assert decoder.stats.chunks == -(-len(TEXT) // 50_000)
+    assert decoder.stats.ratio == pytest.approx(len(TEXT) / len(blob))

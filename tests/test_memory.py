@@ -1,0 +1,57 @@
+"""Peak memory does not grow with input size (measured in fresh child processes)."""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+CHILD = textwrap.dedent(
+    """
+    import io, json, os, resource, sys, tempfile
+    import sigmalang
+    from sigmalang.corpus import mixed
+
+    total = int(sys.argv[1])
+    blocks = [bytearray(b) for b in (mixed(1 << 20, seed=s) for s in range(8))]
+
+    class Generated(io.RawIOBase):
+        # Yields `total` bytes cycling through the blocks, never holding more than one.
+        def __init__(self):
+            self.left = total
+            self.i = 0
+        def readable(self):
+            return True
+        def readinto(self, b):
+            n = min(len(b), self.left, 1 << 20)
+            block = blocks[self.i % len(blocks)]
+            block[:8] = self.i.to_bytes(8, "little")
+            b[:n] = block[:n]
+            self.i += 1
+            self.left -= n
+            return n
+
+    class Null:
+        def write(self, data):
+            return len(data)
+
+    with tempfile.TemporaryFile() as packed:
+        enc = sigmalang.StreamingEncoder(threads=2).encode_stream(Generated(), packed)
+        packed.seek(0)
+        dec = sigmalang.StreamingDecoder(2).decode_stream(packed, Null())
+    assert dec.bytes_out == total, (dec.bytes_out, total)
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"peak_mib": peak_kib / 1024, "compressed": enc.bytes_out}))
+    """
+)
+
+
+def _peak_mib(total: int) -> float:
+    result = subprocess.run([sys.executable, "-c", CHILD, str(total)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)["peak_mib"]
+
+
+def test_peak_rss_of_a_512_mb_round_trip_is_within_100_mb_of_a_1_mb_one():
+    small = _peak_mib(1 << 20)
+    large = _peak_mib(512 << 20)
+    assert large - small < 100, f"peak RSS grew from {small:.0f} MiB to {large:.0f} MiB"
