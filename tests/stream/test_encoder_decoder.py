@@ -121,3 +121,20 @@ def test_decoder_stats_count_bytes_and_chunks():
     assert decoder.stats.bytes_out == len(TEXT)
     assert decoder.stats.chunks == -(-len(TEXT) // 50_000)
     assert decoder.stats.ratio == pytest.approx(len(TEXT) / len(blob))
+
+
+def test_decompress_returns_bytes_for_every_input_type():
+    blob = sigmalang.compress(TEXT)
+    for given in (blob, bytearray(blob), memoryview(blob)):
+        out = sigmalang.decompress(given, threads=2)
+        assert type(out) is bytes and out == TEXT
+
+
+def test_decompress_of_a_highly_expanding_stream_takes_the_chunked_path():
+    from sigmalang.stream.oneshot import ALWAYS_TRUSTED, MAX_TRUSTED_EXPANSION
+
+    zeros = bytes(ALWAYS_TRUSTED + (8 << 20))
+    blob = sigmalang.compress(zeros)
+    assert len(zeros) > ALWAYS_TRUSTED + MAX_TRUSTED_EXPANSION * len(blob)
+    assert sigmalang.decompress(blob) == zeros
+

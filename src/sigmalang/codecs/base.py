@@ -33,5 +33,8 @@ class Codec(Protocol):
     def encode(self, raw: Buffer, level: int) -> Encoded:
         """Encode ``raw``; ``level`` is the user's 1..19 effort setting."""
 
-    def decode(self, params: bytes, data: bytes, raw_length: int) -> Buffer:
+    def decode(self, params: bytes, data: Buffer, raw_length: int) -> Buffer:
         """Decode one chunk. Raise ``ValueError`` on corrupt data (the caller adds the offset)."""
+
+    def decode_into(self, params: bytes, data: Buffer, out: memoryview) -> None:
+        """Decode one chunk straight into ``out``, which has exactly its raw length."""

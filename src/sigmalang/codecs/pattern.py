@@ -54,11 +54,26 @@ class PatternCodec:
     def encode(self, raw: Buffer, level: int) -> Encoded:
         return Encoded(Strategy.PATTERN, b"", self._compressor(level, len(raw)).compress(raw))
 
-    def decode(self, params: bytes, data: bytes, raw_length: int) -> Buffer:
+    def decode(self, params: bytes, data: Buffer, raw_length: int) -> Buffer:
         if params:
             raise ValueError("PATTERN chunk has unknown parameters")
         try:
-            out = self._decompressor().decompress(data, max_output_size=raw_length)
+            return self._decompressor().decompress(data, max_output_size=raw_length)
         except zstandard.ZstdError as exc:
             raise ValueError(f"corrupt zstd data: {exc}") from None
-        return out
+
+    def decode_into(self, params: bytes, data: Buffer, out: memoryview) -> None:
+        if params:
+            raise ValueError("PATTERN chunk has unknown parameters")
+        try:
+            reader = self._decompressor().stream_reader(data, read_across_frames=False)
+            filled = 0
+            while filled < len(out):
+                n = reader.readinto(out[filled:])
+                if not n:
+                    break
+                filled += n
+            if filled != len(out) or reader.read(1):
+                raise ValueError(f"zstd frame does not hold exactly {len(out)} bytes")
+        except zstandard.ZstdError as exc:
+            raise ValueError(f"corrupt zstd data: {exc}") from None

@@ -51,20 +51,44 @@ def encode_chunk(raw: Buffer, level: int) -> EncodedChunk:
     )
 
 
+def _codec_for(glyph: ChunkGlyph) -> Codec:
+    if glyph.continues:
+        raise FormatError("segments that span several chunks are not supported by this decoder", glyph.offset)
+    if data_checksum(glyph.data) != glyph.data_checksum:
+        raise ChecksumError("chunk data checksum mismatch (the compressed bytes are damaged)", glyph.offset)
+    codec = CODECS.get(glyph.strategy)
+    if codec is None:
+        raise FormatError(f"unknown strategy id {glyph.strategy}", glyph.offset)
+    return codec
+
+
+def _corrupt(glyph: ChunkGlyph, exc: ValueError) -> FormatError:
+    return FormatError(f"corrupt {Strategy(glyph.strategy).name} chunk: {exc}", glyph.offset)
+
+
 def decode_chunk(glyph: ChunkGlyph) -> Buffer:
     """Decode one chunk and verify its data, length and checksum; errors name the glyph's offset."""
-    strategy, params, data, raw_length, offset = glyph.strategy, glyph.params, glyph.data, glyph.raw_length, glyph.offset
-    if data_checksum(data) != glyph.data_checksum:
-        raise ChecksumError("chunk data checksum mismatch (the compressed bytes are damaged)", offset)
-    codec = CODECS.get(strategy)
-    if codec is None:
-        raise FormatError(f"unknown strategy id {strategy}", offset)
+    codec = _codec_for(glyph)
     try:
-        out = codec.decode(params, data, raw_length)
+        out = codec.decode(glyph.params, glyph.data, glyph.raw_length)
     except ValueError as exc:
-        raise FormatError(f"corrupt {Strategy(strategy).name} chunk: {exc}", offset) from None
-    if len(out) != raw_length:
-        raise FormatError(f"chunk decoded to {len(out)} bytes, header says {raw_length}", offset)
-    if checksum(out) != glyph.checksum:
-        raise ChecksumError("chunk checksum mismatch", offset)
+        raise _corrupt(glyph, exc) from None
+    if len(out) != glyph.raw_length:
+        raise FormatError(f"chunk decoded to {len(out)} bytes, header says {glyph.raw_length}", glyph.offset)
+    _verify(glyph, out)
     return out
+
+
+def decode_chunk_into(glyph: ChunkGlyph, out: memoryview) -> None:
+    """``decode_chunk`` writing into ``out`` (exactly ``raw_length`` bytes) instead of a new object."""
+    codec = _codec_for(glyph)
+    try:
+        codec.decode_into(glyph.params, glyph.data, out)
+    except ValueError as exc:
+        raise _corrupt(glyph, exc) from None
+    _verify(glyph, out)
+
+
+def _verify(glyph: ChunkGlyph, out: Buffer) -> None:
+    if checksum(out) != glyph.checksum:
+        raise ChecksumError("chunk checksum mismatch", glyph.offset)

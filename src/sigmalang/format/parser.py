@@ -47,7 +47,7 @@ class ChunkGlyph:
     raw_length: int
     checksum: int
     data_checksum: int
-    data: bytes
+    data: bytes | memoryview  # a view only when the input was an immutable bytes object
 
     @property
     def continues(self) -> bool:
@@ -97,9 +97,17 @@ class GlyphParser:
 
     # -- input ---------------------------------------------------------------
     def push(self, data: bytes | bytearray | memoryview) -> None:
-        if data:
+        """Add input. An immutable ``bytes`` object pushed when nothing is pending
+        is adopted without a copy, and chunk data is then handed out as views of it."""
+        if not data:
+            return
+        self._seen_any = True
+        if not self._buf and type(data) is bytes:
+            self._buf = data  # type: ignore[assignment]
+        else:
+            if type(self._buf) is bytes:
+                self._buf = bytearray(self._buf)
             self._buf += data
-            self._seen_any = True
 
     @property
     def offset(self) -> int:
@@ -118,7 +126,7 @@ class GlyphParser:
         INDEX and END totals of this stream cannot be cross-checked (each chunk
         is still verified by its checksum); later streams are checked in full.
         """
-        self._buf.clear()
+        self._buf = bytearray()
         self._pos = 0
         self._base = offset
         self._seen_any = True
@@ -150,7 +158,10 @@ class GlyphParser:
 
     def _compact(self) -> None:
         if self._pos:
-            del self._buf[: self._pos]
+            if type(self._buf) is bytes:
+                self._buf = bytearray(self._buf[self._pos :])
+            else:
+                del self._buf[: self._pos]
             self._base += self._pos
             self._pos = 0
 
@@ -271,7 +282,9 @@ class GlyphParser:
         pos += CHECKSUM_SIZE
         data_checksum = int.from_bytes(payload[pos : pos + DATA_CHECKSUM_SIZE], "little")
         self._checksums.update(checksum_bytes)
-        data = bytes(payload[pos + DATA_CHECKSUM_SIZE :])
+        data = payload[pos + DATA_CHECKSUM_SIZE :]
+        if type(self._buf) is not bytes:  # a view of a buffer that will change: copy it out
+            data = bytes(data)
         self._chunk_count += 1
         self._total_raw += raw_length
         self._chunk_offsets.append(member_offset)

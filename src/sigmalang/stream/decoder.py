@@ -8,20 +8,14 @@ from typing import BinaryIO, Iterator
 
 from ..codecs.base import Buffer
 from ..codecs.registry import decode_chunk
-from ..errors import FormatError
 from ..format.limits import DEFAULT_LIMITS, Limits
 from ..format.parser import ChunkGlyph, DictGlyph, GlyphParser, MemberStart
 from ..settings import available_cores
+from .oneshot import decompress_in_place
 from .pipeline import OrderedPipeline
 from .stats import StreamStats
 
 READ_SIZE = 1 << 20
-
-
-def _decode(glyph: ChunkGlyph) -> Buffer:
-    if glyph.continues:
-        raise FormatError("segments that span several chunks are not supported by this decoder", glyph.offset)
-    return decode_chunk(glyph)
 
 
 class StreamingDecoder:
@@ -51,7 +45,7 @@ class StreamingDecoder:
         if getattr(self, "_pipeline", None) is not None:
             self._pipeline.close()
         self._parser = GlyphParser(self.limits)
-        self._pipeline: OrderedPipeline[ChunkGlyph, Buffer] = OrderedPipeline(_decode, self.threads, self.max_in_flight)
+        self._pipeline: OrderedPipeline[ChunkGlyph, Buffer] = OrderedPipeline(decode_chunk, self.threads, self.max_in_flight)
         self._dicts: dict[int, bytes] = {}
         self.stats = StreamStats(mode="decode", threads=self.threads)
         self._in_flight_bytes = 0
@@ -112,8 +106,22 @@ class StreamingDecoder:
 
     # -- conveniences --------------------------------------------------------
     def decompress(self, data: Buffer) -> bytes:
-        """Decode complete (possibly concatenated) streams held in memory."""
+        """Decode complete (possibly concatenated) streams held in memory.
+
+        When the stream trailers give a plausible total size, chunks decode
+        straight into the result; otherwise chunk by chunk. Both paths make
+        every check.
+        """
         self.reset()
+        if type(data) is not bytes:
+            data = bytes(data)  # one copy of the (smaller) input saves a copy of the output
+        started = time.perf_counter()
+        result = decompress_in_place(data, self.threads, self.max_in_flight, self.limits)
+        if result is not None:
+            out, chunks = result
+            self.stats.bytes_in, self.stats.bytes_out, self.stats.chunks = len(data), len(out), chunks
+            self.stats.elapsed = time.perf_counter() - started
+            return out
         try:
             parts = list(self.feed(data))
             parts.extend(self.flush())
