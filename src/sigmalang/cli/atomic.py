@@ -26,7 +26,11 @@ class AtomicOutput:
 
     def __enter__(self) -> BinaryIO:
         folder = os.path.dirname(os.path.abspath(self.target))
-        fd, self._tmp_path = tempfile.mkstemp(prefix="." + os.path.basename(self.target) + ".", suffix=".tmp", dir=folder)
+        try:
+            fd, self._tmp_path = tempfile.mkstemp(prefix="." + os.path.basename(self.target) + ".", suffix=".tmp", dir=folder)
+        except OSError as exc:
+            # Name the file the user asked for, not our hidden temporary name.
+            raise OSError(exc.errno, exc.strerror, self.target) from None
         self._file = os.fdopen(fd, "wb")
         return self._file
 
@@ -41,6 +45,8 @@ class AtomicOutput:
                 return
             if self.copy_stat_from is not None:
                 shutil.copystat(self.copy_stat_from, self._tmp_path)
+            else:
+                os.chmod(self._tmp_path, _new_file_mode())
             if self.overwrite:
                 os.replace(self._tmp_path, self.target)
             else:
@@ -49,6 +55,13 @@ class AtomicOutput:
         finally:
             if self._tmp_path is not None and os.path.exists(self._tmp_path):
                 os.unlink(self._tmp_path)
+
+
+def _new_file_mode() -> int:
+    """Mode an ordinary new file gets (0o666 less the umask): ``mkstemp`` makes 0o600 files."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def _link_new(source: str, target: str) -> None:

@@ -136,7 +136,7 @@ def _verify(name: str, args: argparse.Namespace) -> None:
 
 
 def _summary(name: str, target: str | None, stats: StreamStats, compressing: bool) -> None:
-    arrow = f"{name} -> {target or '<stdout>'}"
+    arrow = f"{name if name != '-' else '<stdin>'} -> {target or '<stdout>'}"
     raw, packed = (stats.bytes_in, stats.bytes_out) if compressing else (stats.bytes_out, stats.bytes_in)
     strategies = ", ".join(f"{k} {v}" for k, v in sorted(stats.strategies.items()))
     warn(

@@ -207,8 +207,10 @@ class SigmalangFile(io.BufferedIOBase):
         return self._buffer is None
 
     def seekable(self) -> bool:
+        """Reading: whether the input can seek. Writing: True, as for ``gzip``, since forward
+        seeks work; ``io.TextIOWrapper`` also needs it to write a BOM (e.g. UTF-16) at the start."""
         self._check_open()
-        return self._buffer is not None and self._reader.seekable()
+        return self._buffer is None or self._reader.seekable()
 
     def fileno(self) -> int:
         return self._fp.fileno()
@@ -252,7 +254,9 @@ class SigmalangFile(io.BufferedIOBase):
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         self._check_open()
         if self._buffer is not None:
-            return self._buffer.seek(offset, whence)
+            if self._reader.seekable():
+                return self._buffer.seek(offset, whence)
+            return self._seek_forward(offset, whence)
         # Writing: only forward, filling with zeros, like gzip.
         if whence == io.SEEK_CUR:
             offset += self._raw_written
@@ -265,6 +269,32 @@ class SigmalangFile(io.BufferedIOBase):
         while remaining:
             remaining -= self.write(zeros[:remaining] if remaining < len(zeros) else zeros)
         return self._raw_written
+
+    def _seek_forward(self, offset: int, whence: int) -> int:
+        """Seek on an input that cannot seek (a pipe): forward by decoding and dropping bytes.
+
+        ``io.BufferedReader.seek`` refuses any seek on a non-seekable raw
+        stream, so reading forward is done here; backward and end-relative
+        seeks raise ``io.UnsupportedOperation``.
+        """
+        assert self._buffer is not None
+        position = self._buffer.tell()
+        if whence == io.SEEK_SET:
+            target = offset
+        elif whence == io.SEEK_CUR:
+            target = position + offset
+        elif whence == io.SEEK_END:
+            raise io.UnsupportedOperation("cannot seek from the end: the underlying file is not seekable")
+        else:
+            raise ValueError(f"invalid whence ({whence!r}, should be 0, 1 or 2)")
+        if target < 0:
+            raise ValueError(f"negative seek position {target}")
+        if target < position:
+            raise io.UnsupportedOperation("cannot seek backward: the underlying file is not seekable")
+        remaining = target - position
+        while remaining and (piece := self._buffer.read(min(remaining, _SKIP_SIZE))):
+            remaining -= len(piece)
+        return self._buffer.tell()
 
     def tell(self) -> int:
         self._check_open()
