@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
-import tempfile
 from types import TracebackType
 from typing import BinaryIO
 
@@ -26,11 +26,21 @@ class AtomicOutput:
 
     def __enter__(self) -> BinaryIO:
         folder = os.path.dirname(os.path.abspath(self.target))
-        try:
-            fd, self._tmp_path = tempfile.mkstemp(prefix="." + os.path.basename(self.target) + ".", suffix=".tmp", dir=folder)
-        except OSError as exc:
-            # Name the file the user asked for, not our hidden temporary name.
-            raise OSError(exc.errno, exc.strerror, self.target) from None
+        base = "." + os.path.basename(self.target)
+        for _ in range(100):
+            candidate = os.path.join(folder, f"{base}.{secrets.token_hex(4)}.tmp")
+            try:
+                # Mode 0o666 less the umask, as for any new file (mkstemp would make it 0o600).
+                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                # Name the file the user asked for, not our hidden temporary name.
+                raise OSError(exc.errno, exc.strerror, self.target) from None
+            self._tmp_path = candidate
+            break
+        else:
+            raise FileExistsError(f"could not create a temporary file beside {self.target}")
         self._file = os.fdopen(fd, "wb")
         return self._file
 
@@ -45,8 +55,6 @@ class AtomicOutput:
                 return
             if self.copy_stat_from is not None:
                 shutil.copystat(self.copy_stat_from, self._tmp_path)
-            else:
-                os.chmod(self._tmp_path, _new_file_mode())
             if self.overwrite:
                 os.replace(self._tmp_path, self.target)
             else:
@@ -55,13 +63,6 @@ class AtomicOutput:
         finally:
             if self._tmp_path is not None and os.path.exists(self._tmp_path):
                 os.unlink(self._tmp_path)
-
-
-def _new_file_mode() -> int:
-    """Mode an ordinary new file gets (0o666 less the umask): ``mkstemp`` makes 0o600 files."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
 
 
 def _link_new(source: str, target: str) -> None:
