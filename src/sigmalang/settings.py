@@ -45,6 +45,7 @@ class EncoderSettings:
     threads: int = 0
     chunk_size: int | None = None
     max_in_flight: int | None = None
+    trial: bool | None = None  # measure candidates on a sample for every chunk (default: level >= 9)
 
     def __post_init__(self) -> None:
         if not isinstance(self.level, int) or not MIN_LEVEL <= self.level <= MAX_LEVEL:

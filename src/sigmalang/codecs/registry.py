@@ -8,12 +8,15 @@ import xxhash
 
 from ..errors import ChecksumError, FormatError
 from ..format.parser import ChunkGlyph
-from .base import Buffer, Codec, Encoded, Strategy
+from .base import Buffer, Codec, Strategy
+from .delta import DeltaCodec
+from .detect import DataKind
 from .pattern import PatternCodec
 from .raw import RawCodec
+from .select import AdaptiveCompressionSelector
 
-CODECS: dict[int, Codec] = {codec.strategy: codec for codec in (RawCodec(), PatternCodec())}
-RAW = CODECS[Strategy.RAW]
+_PATTERN = PatternCodec()
+CODECS: dict[int, Codec] = {codec.strategy: codec for codec in (RawCodec(), _PATTERN, DeltaCodec(_PATTERN))}
 
 
 def checksum(data: Buffer) -> int:
@@ -39,15 +42,14 @@ class EncodedChunk:
     raw_length: int
     checksum: int
     data_checksum: int
+    kind: DataKind | None = None  # what the detector saw (None when it did not run)
 
 
-def encode_chunk(raw: Buffer, level: int) -> EncodedChunk:
-    """Encode one chunk with the strategy chosen for it; never larger than RAW."""
-    encoded: Encoded = CODECS[Strategy.PATTERN].encode(raw, level)
-    if len(encoded.data) + len(encoded.params) >= len(raw):
-        encoded = RAW.encode(raw, level)
+def encode_chunk(raw: Buffer, selector: AdaptiveCompressionSelector) -> EncodedChunk:
+    """Encode one chunk with the strategy the selector picks for it; never larger than RAW."""
+    encoded, choice = selector.encode(raw)
     return EncodedChunk(
-        encoded.strategy, encoded.params, encoded.data, len(raw), checksum(raw), data_checksum(encoded.data)
+        encoded.strategy, encoded.params, encoded.data, len(raw), checksum(raw), data_checksum(encoded.data), choice.kind
     )
 
 

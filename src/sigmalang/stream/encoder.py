@@ -12,6 +12,7 @@ import xxhash
 
 from ..codecs.base import Buffer
 from ..codecs.registry import EncodedChunk, encode_chunk
+from ..codecs.select import AdaptiveCompressionSelector
 from ..format.constants import HEADER
 from ..format.glyphs import IndexBuilder, chunk_glyph_head, encode_end_glyph
 from ..pool import BufferPool
@@ -33,7 +34,7 @@ class FrameWriter:
 
     def __init__(self, write: Write, settings: EncoderSettings, threads: int, stats: StreamStats | None = None) -> None:
         self._write = write
-        self._level = settings.level
+        self._selector = AdaptiveCompressionSelector(settings.level, trial=settings.trial)
         self._pipeline: OrderedPipeline[tuple[Buffer, Callable[[], None] | None], tuple[EncodedChunk, Callable[[], None] | None]]
         self._pipeline = OrderedPipeline(self._encode, threads, settings.max_in_flight)
         self.stats = stats if stats is not None else StreamStats()
@@ -89,7 +90,7 @@ class FrameWriter:
 
     def _encode(self, job: tuple[Buffer, Callable[[], None] | None]) -> tuple[EncodedChunk, Callable[[], None] | None]:
         raw, on_written = job
-        return encode_chunk(raw, self._level), on_written
+        return encode_chunk(raw, self._selector), on_written
 
     def _write_chunk(self, result: tuple[EncodedChunk, Callable[[], None] | None]) -> None:
         chunk, on_written = result
@@ -108,6 +109,8 @@ class FrameWriter:
         stats.strategies[name] += 1
         stats.strategy_raw_bytes[name] += chunk.raw_length
         stats.strategy_encoded_bytes[name] += len(chunk.data)
+        if chunk.kind is not None:
+            stats.kinds[chunk.kind.value] += 1
         if on_written is not None:
             on_written()
 
@@ -216,6 +219,7 @@ def _add_stats(total: StreamStats, part: StreamStats) -> None:
     total.strategies.update(part.strategies)
     total.strategy_raw_bytes.update(part.strategy_raw_bytes)
     total.strategy_encoded_bytes.update(part.strategy_encoded_bytes)
+    total.kinds.update(part.kinds)
     total.peak_buffered_bytes = max(total.peak_buffered_bytes, part.peak_buffered_bytes)
     total.threads = part.threads
 

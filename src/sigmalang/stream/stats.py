@@ -15,6 +15,7 @@ class StreamStats:
     strategies: Counter[str] = field(default_factory=Counter)
     strategy_raw_bytes: Counter[str] = field(default_factory=Counter)
     strategy_encoded_bytes: Counter[str] = field(default_factory=Counter)
+    kinds: Counter[str] = field(default_factory=Counter)  # detector's data kind per chunk
     peak_buffered_bytes: int = 0  # most raw bytes held in flight at once
     threads: int = 1
     mode: str = "encode"  # "encode" or "decode": which side is raw
@@ -44,6 +45,7 @@ class StreamStats:
             "elapsed": round(self.elapsed, 6),
             "throughput_mb_s": round(self.throughput, 2),
             "strategies": dict(self.strategies),
+            "kinds": dict(self.kinds),
             "peak_buffered_bytes": self.peak_buffered_bytes,
             "threads": self.threads,
             "mode": self.mode,

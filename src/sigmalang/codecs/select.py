@@ -1,0 +1,126 @@
+"""AdaptiveCompressionSelector: from a chunk's detection to a strategy and its parameters.
+
+Rules decide where the answer is known (random bytes: store; text: zstd);
+where it is not, the selector measures: numeric arrays always, and at levels
+>= TRIAL_LEVEL binary chunks too, by compressing a sample with each candidate.
+A DELTA winner is then checked against plain zstd on the whole chunk, so it
+never loses to it, and no chunk is stored larger than RAW.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .base import Buffer, Encoded, Strategy
+from .delta import DeltaCodec, Transform
+from .detect import DataKind, Detection, PatternDetector
+from .pattern import PatternCodec
+from .raw import RawCodec
+
+#: From this level on, every chunk is chosen by trial, not by rule alone.
+TRIAL_LEVEL = 9
+#: Bytes compressed per candidate in a trial (a contiguous slice from the middle).
+TRIAL_SAMPLE = 128 * 1024
+#: A candidate must beat plain zstd by this factor to be chosen (its decode costs more).
+MIN_GAIN = 1.03
+
+_NUMERIC_TRANSFORMS = (
+    Transform.DELTA | Transform.SHUFFLE,
+    Transform.SHUFFLE,
+    Transform.DELTA,
+    Transform.XOR | Transform.SHUFFLE,
+    Transform.XOR,
+)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What to do with one chunk, and why."""
+
+    strategy: Strategy
+    level: int
+    width: int = 0
+    transform: Transform = Transform.NONE
+    kind: DataKind | None = None
+    reason: str = ""
+
+
+class AdaptiveCompressionSelector:
+    def __init__(
+        self,
+        level: int,
+        detector: PatternDetector | None = None,
+        *,
+        trial: bool | None = None,
+        pattern: PatternCodec | None = None,
+    ) -> None:
+        self.level = level
+        self.detector = detector or PatternDetector()
+        self.trial = level >= TRIAL_LEVEL if trial is None else trial
+        self._pattern = pattern or PatternCodec()
+        self._delta = DeltaCodec(self._pattern)
+        self._raw = RawCodec()
+
+    # -- choosing --------------------------------------------------------------
+    def choose(self, raw: Buffer) -> Choice:
+        if not len(raw):
+            return Choice(Strategy.RAW, 0, reason="empty")
+        detection = self.detector.detect(raw)
+        kind = detection.kind
+        if kind is DataKind.INCOMPRESSIBLE:
+            if detection.features.entropy >= 7.9:
+                return Choice(Strategy.RAW, 0, kind=kind, reason=f"{detection.subtype}: entropy {detection.features.entropy:.2f} bits/byte")
+            return Choice(Strategy.PATTERN, 1, kind=kind, reason=f"{detection.subtype}: cheap attempt at level 1")
+        if kind is DataKind.NUMERIC:
+            return self._trial(raw, detection, self._numeric_candidates(detection.width))
+        if self.trial and kind is DataKind.BINARY:
+            return self._trial(raw, detection, self._numeric_candidates(detection.features.numeric_width or 4))
+        return Choice(Strategy.PATTERN, self.level, kind=kind, reason=f"{kind.value} {detection.subtype}".strip())
+
+    @staticmethod
+    def _numeric_candidates(width: int) -> list[tuple[int, Transform]]:
+        return [(width, t) for t in _NUMERIC_TRANSFORMS]
+
+    def _trial(self, raw: Buffer, detection: Detection, candidates: list[tuple[int, Transform]]) -> Choice:
+        sample = _middle(raw, TRIAL_SAMPLE, 8)
+        trial_level = min(self.level, 3)
+        plain = len(self._pattern.encode(sample, trial_level).data)
+        best: tuple[int, int, Transform] | None = None
+        for width, transform in candidates:
+            size = len(self._delta.encode(sample, trial_level, width, transform).data)
+            if best is None or size < best[0]:
+                best = (size, width, transform)
+        kind = detection.kind
+        if best is not None and best[0] * MIN_GAIN < plain:
+            size, width, transform = best
+            gain = plain / max(size, 1)
+            return Choice(Strategy.DELTA, self.level, width, transform, kind, f"trial: {transform!r} x{width} {gain:.2f}x smaller than zstd")
+        return Choice(Strategy.PATTERN, self.level, kind=kind, reason="trial: plain zstd smallest")
+
+    # -- encoding --------------------------------------------------------------
+    def encode(self, raw: Buffer) -> tuple[Encoded, Choice]:
+        """Encode ``raw`` as chosen; falls back to RAW when that is not smaller."""
+        choice = self.choose(raw)
+        if choice.strategy is Strategy.PATTERN:
+            encoded = self._pattern.encode(raw, choice.level)
+        elif choice.strategy is Strategy.DELTA:
+            encoded = self._delta.encode(raw, choice.level, choice.width, choice.transform)
+            # A sample can miss repeats longer than itself (periodic signals): the
+            # whole chunk is compressed both ways, so DELTA never loses to zstd.
+            plain = self._pattern.encode(raw, choice.level)
+            if len(plain.data) <= len(encoded.data) + len(encoded.params):
+                encoded = plain
+                choice = replace(choice, strategy=Strategy.PATTERN, reason=choice.reason + "; whole chunk: zstd smaller")
+        else:
+            encoded = self._raw.encode(raw, choice.level)
+        if encoded.strategy is not Strategy.RAW and len(encoded.data) + len(encoded.params) >= len(raw):
+            encoded = self._raw.encode(raw, choice.level)
+        return encoded, choice
+
+
+def _middle(data: Buffer, size: int, align: int) -> memoryview:
+    view = memoryview(data).cast("B")
+    if len(view) <= size:
+        return view
+    start = ((len(view) - size) // 2) // align * align
+    return view[start : start + size]

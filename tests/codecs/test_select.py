@@ -1,0 +1,63 @@
+"""The selector: rules where the answer is known, measurements where it is not."""
+
+import numpy as np
+import pytest
+
+from sigmalang import Strategy, corpus
+from sigmalang.codecs.delta import Transform
+from sigmalang.codecs.detect import DataKind
+from sigmalang.codecs.select import AdaptiveCompressionSelector
+
+MIB = 1 << 20
+SELECT = AdaptiveCompressionSelector(3)
+
+
+def test_random_bytes_are_stored_without_trying_zstd():
+    choice = SELECT.choose(corpus.random_bytes(MIB))
+    assert choice.strategy is Strategy.RAW and choice.kind is DataKind.INCOMPRESSIBLE
+
+
+def test_text_goes_to_zstd_at_the_chosen_level():
+    choice = SELECT.choose(corpus.log_text(MIB))
+    assert (choice.strategy, choice.level, choice.kind) == (Strategy.PATTERN, 3, DataKind.TEXT)
+
+
+def test_integer_counters_get_delta_and_shuffle_by_measurement():
+    choice = SELECT.choose(corpus.int_counters(MIB))
+    assert choice.strategy is Strategy.DELTA
+    assert choice.width == 4 and choice.transform & Transform.DELTA
+    assert "trial" in choice.reason
+
+
+def test_quantised_floats_are_not_shuffled_when_that_hurts():
+    choice = SELECT.choose(corpus.float_series(MIB))
+    assert choice.kind is DataKind.NUMERIC
+    # Measured: whole 8-byte values repeat, so shuffling loses; plain delta or zstd wins.
+    assert not (choice.strategy is Strategy.DELTA and choice.transform & Transform.SHUFFLE)
+
+
+def test_periodic_signal_keeps_plain_zstd_when_the_whole_chunk_says_so():
+    # On a 128 KiB sample delta+shuffle wins; over 1 MiB zstd finds the long
+    # repeats of the period and wins: the whole-chunk check must catch that.
+    data = (np.sin(np.arange(MIB // 2) / 40) * 3000).astype("<i2").tobytes()
+    assert SELECT.choose(data).strategy is Strategy.DELTA
+    encoded, choice = SELECT.encode(data)
+    assert encoded.strategy is Strategy.PATTERN and choice.strategy is Strategy.PATTERN
+    assert "whole chunk" in choice.reason
+
+
+@pytest.mark.parametrize("kind", ["text", "json", "csv", "int", "float", "binary", "random"])
+def test_encoded_chunk_is_never_larger_than_raw(kind):
+    data = corpus.KINDS[kind](256 * 1024, 9)
+    encoded, _ = SELECT.encode(data)
+    assert len(encoded.data) + len(encoded.params) <= len(data)
+
+
+def test_trial_mode_at_high_levels_is_on_and_can_be_forced():
+    assert AdaptiveCompressionSelector(9).trial
+    assert not AdaptiveCompressionSelector(3).trial
+    assert AdaptiveCompressionSelector(3, trial=True).trial
+
+
+def test_empty_chunk_is_raw():
+    assert SELECT.choose(b"").strategy is Strategy.RAW
