@@ -12,9 +12,20 @@ MIB = 1 << 20
 SELECT = AdaptiveCompressionSelector(3)
 
 
-def test_random_bytes_are_stored_without_trying_zstd():
+def test_random_bytes_get_a_fast_attempt_and_are_stored_raw():
     choice = SELECT.choose(corpus.random_bytes(MIB))
-    assert choice.strategy is Strategy.RAW and choice.kind is DataKind.INCOMPRESSIBLE
+    assert (choice.strategy, choice.level, choice.kind) == (Strategy.PATTERN, 1, DataKind.INCOMPRESSIBLE)
+    encoded, _ = SELECT.encode(corpus.random_bytes(MIB))
+    assert encoded.strategy is Strategy.RAW
+
+
+def test_duplicated_compressed_data_still_shrinks():
+    import gzip
+
+    member = gzip.compress(corpus.log_text(300_000))
+    encoded, choice = SELECT.encode(member * 3)
+    assert choice.kind is DataKind.INCOMPRESSIBLE
+    assert encoded.strategy is Strategy.PATTERN and len(encoded.data) < len(member) * 2
 
 
 def test_text_goes_to_zstd_at_the_chosen_level():

@@ -1,0 +1,186 @@
+"""Build the adaptive-compression corpus from real material found on any Linux
+machine with Python, plus seeded numeric series and versioned copies.
+
+    python benchmarks/adaptive_corpus.py --out /tmp/sgl-corpus [--scale 1.0]
+
+Each kind is one file in --out (``<kind>.bin``) and ``mixed.bin`` is their
+concatenation in a fixed order; ``manifest.json`` says where every byte came
+from. Building is deterministic for a given machine's files and --scale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import sysconfig
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+MIB = 1 << 20
+
+
+def _take(paths: Iterable[Path], budget: int, sources: list[str]) -> bytes:
+    """Concatenate whole files in order until ``budget`` bytes."""
+    out: list[bytes] = []
+    size = 0
+    for path in paths:
+        try:
+            if not path.is_file() or path.is_symlink():
+                continue
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if not data:
+            continue
+        out.append(data)
+        sources.append(str(path))
+        size += len(data)
+        if size >= budget:
+            break
+    return b"".join(out)[:budget]
+
+
+def stdlib_sources(budget: int, sources: list[str]) -> bytes:
+    root = Path(sysconfig.get_paths()["stdlib"])
+    files = sorted(p for p in root.rglob("*.py") if "site-packages" not in p.parts)
+    return _take(files, budget, sources)
+
+
+def csv_data(budget: int, sources: list[str]) -> bytes:
+    roots = [Path(p) for p in {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}]
+    files = sorted(f for r in roots for f in r.rglob("*.csv"))
+    data = _take(files, budget, sources)
+    if len(data) < budget // 4:  # too little real CSV here: say so in the manifest
+        sources.append("(generated CSV appended: not enough CSV files on this machine)")
+        from sigmalang.corpus import csv_table
+
+        data += csv_table(budget - len(data))
+    return data
+
+
+def json_data(budget: int, sources: list[str]) -> bytes:
+    """NDJSON records of real text: the Python documentation topics shipped with CPython."""
+    import pydoc_data.topics as topics
+
+    sources.append("pydoc_data.topics (as NDJSON records, repeated with record ids)")
+    lines: list[bytes] = []
+    size = 0
+    i = 0
+    items = sorted(topics.topics.items())
+    while size < budget:
+        name, text = items[i % len(items)]
+        for j, paragraph in enumerate(text.split("\n\n")):
+            record = {"id": i, "topic": name, "paragraph": j, "words": len(paragraph.split()), "text": paragraph}
+            line = json.dumps(record).encode() + b"\n"
+            lines.append(line)
+            size += len(line)
+        i += 1
+    return b"".join(lines)[:budget]
+
+
+def binaries(budget: int, sources: list[str]) -> bytes:
+    folders = [Path("/usr/bin"), Path("/usr/lib/x86_64-linux-gnu"), Path("/usr/lib/aarch64-linux-gnu"), Path("/usr/lib")]
+    files = sorted(
+        p for folder in folders if folder.is_dir() for p in folder.iterdir()
+        if p.is_file() and not p.is_symlink() and p.stat().st_size > 16 * 1024 and _is_elf(p)
+    )
+    return _take(files, budget, sources)
+
+
+def _is_elf(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == b"\x7fELF"
+    except OSError:
+        return False
+
+
+def compressed(budget: int, sources: list[str]) -> bytes:
+    candidates = sorted(Path("/usr/share/doc").rglob("*.gz")) if Path("/usr/share/doc").is_dir() else []
+    purelib = Path(sysconfig.get_paths()["purelib"])
+    candidates += sorted(purelib.rglob("*.png")) + sorted(purelib.rglob("*.whl"))
+    data = _take(candidates, budget, sources)
+    if len(data) < budget:
+        sources.append("(gzip of standard-library sources appended: not enough compressed files here)")
+        data += gzip.compress(stdlib_sources(budget * 4, []), 6)[: budget - len(data)]
+    return data
+
+
+def int_counters(budget: int, sources: list[str]) -> bytes:
+    sources.append("int32 counters, steps 0..49, numpy seed 11")
+    steps = np.random.default_rng(11).integers(0, 50, budget // 4, dtype=np.int64)
+    return np.cumsum(steps).astype("<i4").tobytes()
+
+
+def float_series(budget: int, sources: list[str]) -> bytes:
+    sources.append("float64 random walks quantised to 3 decimals, 8 columns interleaved row-wise, numpy seed 12")
+    rng = np.random.default_rng(12)
+    walk = np.cumsum(rng.normal(0, 0.5, (budget // 64, 8)), axis=0)
+    return np.round(walk, 3).astype("<f8").tobytes()
+
+
+def versioned_copies(budget: int, sources: list[str]) -> bytes:
+    """A ~4 MiB tree of real files, then copies of it, each with a few small edits."""
+    base = stdlib_sources(4 * MIB, [])
+    rng = random.Random(13)
+    sources.append(f"{len(base)} bytes of standard-library sources, copied with 20 random small edits per version")
+    versions: list[bytes] = []
+    current = bytearray(base)
+    size = 0
+    while size < budget:
+        for _ in range(20):
+            at = rng.randrange(len(current))
+            current[at : at + rng.randrange(0, 40)] = rng.randbytes(rng.randrange(0, 40))
+        versions.append(bytes(current))
+        size += len(current)
+    return b"".join(versions)[:budget]
+
+
+KINDS = {
+    "text": stdlib_sources,
+    "csv": csv_data,
+    "json": json_data,
+    "binary": binaries,
+    "compressed": compressed,
+    "int": int_counters,
+    "float": float_series,
+    "versioned": versioned_copies,
+}
+#: MiB of each kind at --scale 1.
+SIZES = {"text": 40, "csv": 10, "json": 20, "binary": 40, "compressed": 16, "int": 8, "float": 8, "versioned": 32}
+
+
+def build(out: Path, scale: float = 1.0) -> dict[str, object]:
+    out.mkdir(parents=True, exist_ok=True)
+    manifest: dict[str, object] = {"scale": scale, "kinds": {}}
+    mixed: list[bytes] = []
+    for kind, make in KINDS.items():
+        sources: list[str] = []
+        data = make(int(SIZES[kind] * scale * MIB), sources)
+        (out / f"{kind}.bin").write_bytes(data)
+        mixed.append(data)
+        manifest["kinds"][kind] = {"bytes": len(data), "sources": sources[:50], "source_count": len(sources)}  # type: ignore[index]
+    (out / "mixed.bin").write_bytes(b"".join(mixed))
+    manifest["mixed_bytes"] = sum(len(m) for m in mixed)
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return manifest
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "sigmalang-corpus")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply every kind's size (default 1: 174 MiB)")
+    args = parser.parse_args()
+    manifest = build(args.out, args.scale)
+    for kind, info in manifest["kinds"].items():  # type: ignore[union-attr]
+        print(f"{kind:<11} {info['bytes']:>12,} bytes from {info['source_count']} sources")
+    print(f"{'mixed':<11} {manifest['mixed_bytes']:>12,} bytes -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()
