@@ -84,6 +84,12 @@ class BufferPool:
         self._hits = self._misses = self._grows = self._shrinks = 0
         self._window_requests = self._window_misses = self._window_use_sum = 0
 
+    @classmethod
+    def for_in_flight(cls, buffer_size: int, in_flight: int) -> BufferPool:
+        """A pool sized for a pipeline with ``in_flight`` buffers out at once (plus the one being filled)."""
+        capacity = in_flight + 1
+        return cls(buffer_size, capacity=capacity, max_capacity=max(64, capacity))
+
     def acquire(self) -> bytearray:
         """A buffer of ``buffer_size`` bytes (contents unspecified)."""
         with self._lock:

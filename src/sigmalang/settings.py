@@ -14,6 +14,11 @@ MAX_CHUNK_SIZE = 4 * 1024 * 1024
 STREAM_CHUNK_SIZE = MAX_CHUNK_SIZE
 #: Bound on the chunk size a user may ask for; the decoder's default limit accepts it.
 CHUNK_SIZE_LIMIT = 64 * 1024 * 1024
+#: Input bytes whose chunks share one zstd context (window); segments are the
+#: units of parallel decoding and seeking. Each encoding or decoding worker
+#: holds one window of this size.
+DEFAULT_SEGMENT_SIZE = 8 * 1024 * 1024
+MAX_SEGMENT_SIZE = 64 * 1024 * 1024
 
 
 def choose_chunk_size(input_size: int | None) -> int:
@@ -46,6 +51,8 @@ class EncoderSettings:
     chunk_size: int | None = None
     max_in_flight: int | None = None
     trial: bool | None = None  # measure candidates on a sample for every chunk (default: level >= 9)
+    segment_size: int | None = None  # bytes of input sharing one zstd context (default DEFAULT_SEGMENT_SIZE)
+    long_distance: bool | None = None  # zstd long-distance matching in segments (default: on)
 
     def __post_init__(self) -> None:
         if not isinstance(self.level, int) or not MIN_LEVEL <= self.level <= MAX_LEVEL:
@@ -58,6 +65,15 @@ class EncoderSettings:
             raise ValueError(f"chunk_size must be an integer from 1 to {CHUNK_SIZE_LIMIT}, got {self.chunk_size!r}")
         if self.max_in_flight is not None and (not isinstance(self.max_in_flight, int) or self.max_in_flight < 1):
             raise ValueError(f"max_in_flight must be a positive integer, got {self.max_in_flight!r}")
+        if self.segment_size is not None and (
+            not isinstance(self.segment_size, int) or not 1 <= self.segment_size <= MAX_SEGMENT_SIZE
+        ):
+            raise ValueError(f"segment_size must be an integer from 1 to {MAX_SEGMENT_SIZE}, got {self.segment_size!r}")
+
+    def chunks_per_segment(self, chunk_size: int) -> int:
+        """How many chunks share one zstd context (1: every chunk stands alone)."""
+        segment = self.segment_size if self.segment_size is not None else DEFAULT_SEGMENT_SIZE
+        return max(1, segment // chunk_size)
 
     def resolved_chunk_size(self, input_size: int | None) -> int:
         return self.chunk_size or choose_chunk_size(input_size)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from .context import DecodeContext
 
 Buffer = bytes | bytearray | memoryview
 
@@ -25,6 +28,7 @@ class Encoded:
     strategy: Strategy
     params: bytes
     data: Buffer
+    shared: bool = False  # data continues the segment's shared zstd frame
 
 
 class Codec(Protocol):
@@ -33,8 +37,11 @@ class Codec(Protocol):
     def encode(self, raw: Buffer, level: int) -> Encoded:
         """Encode ``raw``; ``level`` is the user's 1..19 effort setting."""
 
-    def decode(self, params: bytes, data: Buffer, raw_length: int) -> Buffer:
-        """Decode one chunk. Raise ``ValueError`` on corrupt data (the caller adds the offset)."""
+    def decode(self, params: bytes, data: Buffer, raw_length: int, context: DecodeContext | None = None) -> Buffer:
+        """Decode one chunk. Raise ``ValueError`` on corrupt data (the caller adds the offset).
 
-    def decode_into(self, params: bytes, data: Buffer, out: memoryview) -> None:
+        ``context`` is the segment's shared zstd frame, given for chunks stored in it.
+        """
+
+    def decode_into(self, params: bytes, data: Buffer, out: memoryview, context: DecodeContext | None = None) -> None:
         """Decode one chunk straight into ``out``, which has exactly its raw length."""

@@ -13,6 +13,7 @@ import enum
 
 from . import transforms
 from .base import Buffer, Encoded, Strategy
+from .context import DecodeContext, EncodeContext
 from .pattern import PatternCodec
 
 
@@ -60,11 +61,18 @@ class DeltaCodec:
     def __init__(self, entropy_coder: PatternCodec) -> None:
         self._zstd = entropy_coder
 
-    def encode(self, raw: Buffer, level: int, width: int = 4, transform: Transform = Transform.DELTA | Transform.SHUFFLE) -> Encoded:
+    def encode(
+        self,
+        raw: Buffer,
+        level: int,
+        width: int = 4,
+        transform: Transform = Transform.DELTA | Transform.SHUFFLE,
+        context: EncodeContext | None = None,
+    ) -> Encoded:
         if width not in transforms.WIDTHS or transform not in VALID_TRANSFORMS:
             raise ValueError(f"invalid DELTA width {width} or transform {transform!r}")
-        packed = self._zstd.encode(apply(raw, width, transform), level).data
-        return Encoded(Strategy.DELTA, bytes((width, int(transform))), packed)
+        packed = self._zstd.encode(apply(raw, width, transform), level, context)
+        return Encoded(Strategy.DELTA, bytes((width, int(transform))), packed.data, packed.shared)
 
     @staticmethod
     def parse_params(params: bytes) -> tuple[int, Transform]:
@@ -77,12 +85,12 @@ class DeltaCodec:
             raise ValueError(f"DELTA transform mask 0x{mask:02x} is not valid")
         return width, Transform(mask)
 
-    def decode(self, params: bytes, data: Buffer, raw_length: int) -> Buffer:
+    def decode(self, params: bytes, data: Buffer, raw_length: int, context: DecodeContext | None = None) -> Buffer:
         width, transform = self.parse_params(params)
-        return undo(self._zstd.decode(b"", data, raw_length), width, transform)
+        return undo(self._zstd.decode(b"", data, raw_length, context), width, transform)
 
-    def decode_into(self, params: bytes, data: Buffer, out: memoryview) -> None:
-        decoded = self.decode(params, data, len(out))
+    def decode_into(self, params: bytes, data: Buffer, out: memoryview, context: DecodeContext | None = None) -> None:
+        decoded = self.decode(params, data, len(out), context)
         if len(decoded) != len(out):
             raise ValueError(f"DELTA chunk decoded to {len(decoded)} bytes, header says {len(out)}")
         out[:] = decoded

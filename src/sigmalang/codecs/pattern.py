@@ -11,9 +11,10 @@ import threading
 import zstandard
 
 from .base import Buffer, Encoded, Strategy
+from .context import MAX_WINDOW_LOG, DecodeContext, EncodeContext
 
 _MIN_WINDOW_LOG = 10
-_MAX_WINDOW_LOG = 26
+_MAX_WINDOW_LOG = MAX_WINDOW_LOG
 
 
 def _window_log(size: int, level_default: int) -> int:
@@ -51,20 +52,28 @@ class PatternCodec:
             decompressor = self._local.decompressor = zstandard.ZstdDecompressor(max_window_size=1 << _MAX_WINDOW_LOG)
         return decompressor
 
-    def encode(self, raw: Buffer, level: int) -> Encoded:
+    def encode(self, raw: Buffer, level: int, context: EncodeContext | None = None) -> Encoded:
+        """One complete zstd frame, or (with ``context``) the next part of the segment's frame."""
+        if context is not None:
+            return Encoded(Strategy.PATTERN, b"", context.compress(raw), shared=True)
         return Encoded(Strategy.PATTERN, b"", self._compressor(level, len(raw)).compress(raw))
 
-    def decode(self, params: bytes, data: Buffer, raw_length: int) -> Buffer:
+    def decode(self, params: bytes, data: Buffer, raw_length: int, context: DecodeContext | None = None) -> Buffer:
         if params:
             raise ValueError("PATTERN chunk has unknown parameters")
+        if context is not None:
+            return context.decompress(data, raw_length)
         try:
             return self._decompressor().decompress(data, max_output_size=raw_length)
         except zstandard.ZstdError as exc:
             raise ValueError(f"corrupt zstd data: {exc}") from None
 
-    def decode_into(self, params: bytes, data: Buffer, out: memoryview) -> None:
+    def decode_into(self, params: bytes, data: Buffer, out: memoryview, context: DecodeContext | None = None) -> None:
         if params:
             raise ValueError("PATTERN chunk has unknown parameters")
+        if context is not None:
+            out[:] = context.decompress(data, len(out))
+            return
         try:
             reader = self._decompressor().stream_reader(data, read_across_frames=False)
             filled = 0

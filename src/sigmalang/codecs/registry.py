@@ -9,11 +9,12 @@ import xxhash
 from ..errors import ChecksumError, FormatError
 from ..format.parser import ChunkGlyph
 from .base import Buffer, Codec, Strategy
+from .context import DecodeContext, EncodeContext
 from .delta import DeltaCodec
 from .detect import DataKind
 from .pattern import PatternCodec
 from .raw import RawCodec
-from .select import AdaptiveCompressionSelector
+from .selector import AdaptiveCompressionSelector
 
 _PATTERN = PatternCodec()
 CODECS: dict[int, Codec] = {codec.strategy: codec for codec in (RawCodec(), _PATTERN, DeltaCodec(_PATTERN))}
@@ -43,19 +44,27 @@ class EncodedChunk:
     checksum: int
     data_checksum: int
     kind: DataKind | None = None  # what the detector saw (None when it did not run)
+    shared: bool = False  # data continues the segment's shared zstd frame
 
 
-def encode_chunk(raw: Buffer, selector: AdaptiveCompressionSelector) -> EncodedChunk:
-    """Encode one chunk with the strategy the selector picks for it; never larger than RAW."""
-    encoded, choice = selector.encode(raw)
+def encode_chunk(raw: Buffer, selector: AdaptiveCompressionSelector, context: EncodeContext | None = None) -> EncodedChunk:
+    """Encode one chunk with the strategy the selector picks for it (see ``selector.encode``)."""
+    encoded, choice = selector.encode(raw, context)
     return EncodedChunk(
-        encoded.strategy, encoded.params, encoded.data, len(raw), checksum(raw), data_checksum(encoded.data), choice.kind
+        encoded.strategy,
+        encoded.params,
+        encoded.data,
+        len(raw),
+        checksum(raw),
+        data_checksum(encoded.data),
+        choice.kind,
+        encoded.shared,
     )
 
 
-def _codec_for(glyph: ChunkGlyph) -> Codec:
-    if glyph.continues:
-        raise FormatError("segments that span several chunks are not supported by this decoder", glyph.offset)
+def _codec_for(glyph: ChunkGlyph, context: DecodeContext | None) -> Codec:
+    if glyph.shared and context is None:
+        raise FormatError("chunk continues a shared zstd frame that this decoder has not seen", glyph.offset)
     if data_checksum(glyph.data) != glyph.data_checksum:
         raise ChecksumError("chunk data checksum mismatch (the compressed bytes are damaged)", glyph.offset)
     codec = CODECS.get(glyph.strategy)
@@ -68,11 +77,16 @@ def _corrupt(glyph: ChunkGlyph, exc: ValueError) -> FormatError:
     return FormatError(f"corrupt {Strategy(glyph.strategy).name} chunk: {exc}", glyph.offset)
 
 
-def decode_chunk(glyph: ChunkGlyph) -> Buffer:
-    """Decode one chunk and verify its data, length and checksum; errors name the glyph's offset."""
-    codec = _codec_for(glyph)
+def decode_chunk(glyph: ChunkGlyph, context: DecodeContext | None = None) -> Buffer:
+    """Decode one chunk and verify its data, length and checksum; errors name the glyph's offset.
+
+    ``context`` is the chunk's segment state; it must be given for shared chunks
+    and is used only for them.
+    """
+    context = context if glyph.shared else None
+    codec = _codec_for(glyph, context)
     try:
-        out = codec.decode(glyph.params, glyph.data, glyph.raw_length)
+        out = codec.decode(glyph.params, glyph.data, glyph.raw_length, context)
     except ValueError as exc:
         raise _corrupt(glyph, exc) from None
     if len(out) != glyph.raw_length:
@@ -81,11 +95,12 @@ def decode_chunk(glyph: ChunkGlyph) -> Buffer:
     return out
 
 
-def decode_chunk_into(glyph: ChunkGlyph, out: memoryview) -> None:
+def decode_chunk_into(glyph: ChunkGlyph, out: memoryview, context: DecodeContext | None = None) -> None:
     """``decode_chunk`` writing into ``out`` (exactly ``raw_length`` bytes) instead of a new object."""
-    codec = _codec_for(glyph)
+    context = context if glyph.shared else None
+    codec = _codec_for(glyph, context)
     try:
-        codec.decode_into(glyph.params, glyph.data, out)
+        codec.decode_into(glyph.params, glyph.data, out, context)
     except ValueError as exc:
         raise _corrupt(glyph, exc) from None
     _verify(glyph, out)

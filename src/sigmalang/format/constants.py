@@ -19,8 +19,9 @@ GLYPH_END = 0x0F
 SKIPPABLE = 0x80
 
 # CHUNK flags.
-CHUNK_CONTINUES = 0x01  # shares its segment's compression context with the chunk before it
-CHUNK_KNOWN_FLAGS = CHUNK_CONTINUES
+CHUNK_CONTINUES = 0x01  # belongs to the same segment as the chunk before it
+CHUNK_SHARED = 0x02  # its data continues the segment's shared zstd frame
+CHUNK_KNOWN_FLAGS = CHUNK_CONTINUES | CHUNK_SHARED
 
 CHECKSUM_SIZE = 8  # xxh3-64 of a chunk's raw bytes
 DATA_CHECKSUM_SIZE = 4  # low 32 bits of xxh3-64 of a chunk's encoded data

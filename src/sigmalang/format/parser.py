@@ -17,6 +17,7 @@ from .constants import (
     CHECKSUM_SIZE,
     DATA_CHECKSUM_SIZE,
     CHUNK_CONTINUES,
+    CHUNK_SHARED,
     CHUNK_KNOWN_FLAGS,
     END_MAGIC,
     END_PAYLOAD_SIZE,
@@ -52,6 +53,10 @@ class ChunkGlyph:
     @property
     def continues(self) -> bool:
         return bool(self.flags & CHUNK_CONTINUES)
+
+    @property
+    def shared(self) -> bool:
+        return bool(self.flags & CHUNK_SHARED)
 
 
 @dataclass(slots=True)

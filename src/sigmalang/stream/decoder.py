@@ -7,15 +7,21 @@ import time
 from typing import BinaryIO, Iterator
 
 from ..codecs.base import Buffer
+from ..codecs.context import DecodeContext
 from ..codecs.registry import decode_chunk
 from ..format.limits import DEFAULT_LIMITS, Limits
 from ..format.parser import ChunkGlyph, DictGlyph, GlyphParser, MemberStart
 from ..settings import available_cores
 from .oneshot import decompress_in_place
 from .pipeline import OrderedPipeline
+from .segments import SegmentTracker
 from .stats import StreamStats
 
 READ_SIZE = 1 << 20
+
+
+def _decode_job(job: tuple[ChunkGlyph, DecodeContext]) -> Buffer:
+    return decode_chunk(*job)
 
 
 class StreamingDecoder:
@@ -45,7 +51,9 @@ class StreamingDecoder:
         if getattr(self, "_pipeline", None) is not None:
             self._pipeline.close()
         self._parser = GlyphParser(self.limits)
-        self._pipeline: OrderedPipeline[ChunkGlyph, Buffer] = OrderedPipeline(decode_chunk, self.threads, self.max_in_flight)
+        self._pipeline: OrderedPipeline[tuple[ChunkGlyph, DecodeContext], Buffer]
+        self._pipeline = OrderedPipeline(_decode_job, self.threads, self.max_in_flight)
+        self._segments = SegmentTracker(self._pipeline, self.max_in_flight)
         self._dicts: dict[int, bytes] = {}
         self.stats = StreamStats(mode="decode", threads=self.threads)
         self._in_flight_bytes = 0
@@ -79,7 +87,8 @@ class StreamingDecoder:
                 if isinstance(event, ChunkGlyph):
                     self._in_flight_bytes += event.raw_length
                     self.stats.peak_buffered_bytes = max(self.stats.peak_buffered_bytes, self._in_flight_bytes)
-                    yield from self._account(self._pipeline.submit(event))
+                    context, lane = self._segments.place(event)
+                    yield from self._account(self._pipeline.submit((event, context), lane))
                 elif isinstance(event, DictGlyph):
                     self._dicts[event.dict_id] = event.content
                 elif isinstance(event, MemberStart):

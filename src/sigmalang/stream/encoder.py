@@ -6,14 +6,15 @@ import asyncio
 import os
 import stat
 import time
-from typing import BinaryIO, Callable
+from typing import BinaryIO, Callable, Optional
 
 import xxhash
 
-from ..codecs.base import Buffer
+from ..codecs.base import Buffer, Strategy
+from ..codecs.context import EncodeContext
 from ..codecs.registry import EncodedChunk, encode_chunk
-from ..codecs.select import AdaptiveCompressionSelector
-from ..format.constants import HEADER
+from ..codecs.selector import AdaptiveCompressionSelector
+from ..format.constants import CHUNK_CONTINUES, CHUNK_SHARED, HEADER
 from ..format.glyphs import IndexBuilder, chunk_glyph_head, encode_end_glyph
 from ..pool import BufferPool
 from ..settings import EncoderSettings
@@ -22,6 +23,8 @@ from .reader import read_chunks
 from .stats import StreamStats
 
 Write = Callable[[Buffer], object]
+_Job = tuple[Buffer, Optional[Callable[[], None]], Optional[EncodeContext], bool]
+_Result = tuple[EncodedChunk, Optional[Callable[[], None]], bool]
 
 
 class FrameWriter:
@@ -32,11 +35,20 @@ class FrameWriter:
     not depend on the thread count.
     """
 
-    def __init__(self, write: Write, settings: EncoderSettings, threads: int, stats: StreamStats | None = None) -> None:
+    def __init__(
+        self, write: Write, settings: EncoderSettings, threads: int, chunk_size: int, stats: StreamStats | None = None
+    ) -> None:
         self._write = write
+        self._settings = settings
         self._selector = AdaptiveCompressionSelector(settings.level, trial=settings.trial)
-        self._pipeline: OrderedPipeline[tuple[Buffer, Callable[[], None] | None], tuple[EncodedChunk, Callable[[], None] | None]]
-        self._pipeline = OrderedPipeline(self._encode, threads, settings.max_in_flight)
+        self._chunks_per_segment = settings.chunks_per_segment(chunk_size)
+        self._window = self._chunks_per_segment * chunk_size
+        # Enough chunks in flight for every worker to hold a segment of its own.
+        in_flight = settings.max_in_flight or max(2, self._chunks_per_segment + 1) * threads
+        self._pipeline: OrderedPipeline[_Job, _Result] = OrderedPipeline(self._encode, threads, in_flight)
+        self._segment = -1
+        self._within_segment = 0
+        self._context: EncodeContext | None = None
         self.stats = stats if stats is not None else StreamStats()
         self.stats.threads = threads
         self._offset = 0
@@ -51,6 +63,11 @@ class FrameWriter:
     def bytes_written(self) -> int:
         return self._offset
 
+    @property
+    def max_in_flight(self) -> int:
+        """Chunks queued or being encoded at most (each holds one input buffer)."""
+        return self._pipeline.max_in_flight
+
     def add(self, raw: Buffer, on_written: Callable[[], None] | None = None) -> None:
         """Queue one chunk; ``on_written`` runs once its bytes are out (to recycle its buffer)."""
         if not len(raw):
@@ -59,15 +76,24 @@ class FrameWriter:
             return
         self._buffered += len(raw)
         self.stats.peak_buffered_bytes = max(self.stats.peak_buffered_bytes, self._buffered)
-        for result in self._pipeline.submit((raw, on_written)):
+        continues = self._within_segment > 0
+        if not continues:
+            self._segment += 1
+            shared = self._chunks_per_segment > 1
+            long_distance = self._settings.long_distance is not False
+            self._context = EncodeContext(self._settings.level, self._window, long_distance) if shared else None
+        self._within_segment = (self._within_segment + 1) % self._chunks_per_segment
+        # A segment's chunks share a lane: they must be encoded in order, by one worker.
+        for result in self._pipeline.submit((raw, on_written, self._context, continues), lane=self._segment):
             self._write_chunk(result)
         for result in self._pipeline.ready():
             self._write_chunk(result)
 
     def drain(self) -> None:
-        """Wait for every queued chunk and write it."""
+        """Wait for every queued chunk and write it; the next chunk starts a new segment."""
         for result in self._pipeline.drain():
             self._write_chunk(result)
+        self._within_segment = 0
 
     def finish(self) -> None:
         """Write what is pending, then the INDEX and END glyphs."""
@@ -88,16 +114,25 @@ class FrameWriter:
         """Stop the workers without writing a trailer (the output is incomplete)."""
         self._pipeline.close()
 
-    def _encode(self, job: tuple[Buffer, Callable[[], None] | None]) -> tuple[EncodedChunk, Callable[[], None] | None]:
-        raw, on_written = job
-        return encode_chunk(raw, self._selector), on_written
+    def _encode(self, job: _Job) -> _Result:
+        raw, on_written, context, continues = job
+        chunk = encode_chunk(raw, self._selector, context)
+        if chunk.strategy is not Strategy.RAW and on_written is not None:
+            # The encoded data no longer refers to the input: recycle its buffer
+            # now rather than when the chunk's turn to be written comes.
+            on_written()
+            on_written = None
+        return chunk, on_written, continues
 
-    def _write_chunk(self, result: tuple[EncodedChunk, Callable[[], None] | None]) -> None:
-        chunk, on_written = result
-        self._index.add_chunk(self._offset, chunk.raw_length, False)
-        self._emit(chunk_glyph_head(
-                0, chunk.strategy, chunk.params, chunk.raw_length, chunk.checksum, chunk.data_checksum, len(chunk.data)
-            ))
+    def _write_chunk(self, result: _Result) -> None:
+        chunk, on_written, continues = result
+        flags = (CHUNK_CONTINUES if continues else 0) | (CHUNK_SHARED if chunk.shared else 0)
+        self._index.add_chunk(self._offset, chunk.raw_length, continues)
+        self._emit(
+            chunk_glyph_head(
+                flags, chunk.strategy, chunk.params, chunk.raw_length, chunk.checksum, chunk.data_checksum, len(chunk.data)
+            )
+        )
         self._emit(chunk.data)
         self._checksums.update(chunk.checksum.to_bytes(8, "little"))
         self._total_raw += chunk.raw_length
@@ -127,8 +162,11 @@ class StreamingEncoder:
     >>> enc = StreamingEncoder(level=3, threads=2)
     >>> stats = enc.encode_file("in.bin", "out.sgl")   # doctest: +SKIP
 
-    Memory is bounded by ``max_in_flight`` (default 2 x threads) chunks of
-    ``chunk_size`` plus their compressed forms, whatever the input size.
+    Chunks of one segment (``segment_size``, default 16 MiB) share a zstd
+    context with long-distance matching, so repeats anywhere in the segment
+    cost almost nothing; segments encode in parallel. Memory is bounded by the
+    settings, whatever the input size: about ``threads`` x (segment size of
+    input buffers + one zstd window of the segment size).
     """
 
     def __init__(
@@ -138,9 +176,14 @@ class StreamingEncoder:
         chunk_size: int | None = None,
         *,
         max_in_flight: int | None = None,
+        segment_size: int | None = None,
+        long_distance: bool | None = None,
+        trial: bool | None = None,
         settings: EncoderSettings | None = None,
     ) -> None:
-        self.settings = settings or EncoderSettings(level, threads, chunk_size, max_in_flight)
+        self.settings = settings or EncoderSettings(
+            level, threads, chunk_size, max_in_flight, trial=trial, segment_size=segment_size, long_distance=long_distance
+        )
         self._totals = StreamStats()
         self.last_pool: BufferPool | None = None
 
@@ -154,7 +197,7 @@ class StreamingEncoder:
         parts: list[Buffer] = []
         stats = StreamStats()
         started = time.perf_counter()
-        writer = FrameWriter(parts.append, self.settings, threads, stats)
+        writer = FrameWriter(parts.append, self.settings, threads, chunk_size, stats)
         try:
             for start in range(0, size, chunk_size):
                 writer.add(view[start : start + chunk_size])
@@ -174,11 +217,11 @@ class StreamingEncoder:
         """
         chunk_size = self.settings.resolved_chunk_size(size)
         threads = self.settings.resolved_threads(None if size is None else -(-size // chunk_size))
-        pool = BufferPool(chunk_size, capacity=max(2, (self.settings.max_in_flight or 2 * threads) + 1))
-        self.last_pool = pool
         stats = StreamStats()
         started = time.perf_counter()
-        writer = FrameWriter(dst.write, self.settings, threads, stats)
+        writer = FrameWriter(dst.write, self.settings, threads, chunk_size, stats)
+        pool = BufferPool.for_in_flight(chunk_size, writer.max_in_flight)
+        self.last_pool = pool
         try:
             for buf, n in read_chunks(src, pool):
                 writer.add(memoryview(buf)[:n], lambda buf=buf: pool.release(buf))

@@ -183,8 +183,8 @@ class SigmalangFile(io.BufferedIOBase):
                 self._buffer = None
                 self._settings = EncoderSettings(level, threads, chunk_size)
                 self._chunk_size = chunk_size or STREAM_CHUNK_SIZE
-                self._pool = BufferPool(self._chunk_size)
-                self._writer = FrameWriter(fileobj.write, self._settings, self._settings.resolved_threads())
+                self._writer = FrameWriter(fileobj.write, self._settings, self._settings.resolved_threads(), self._chunk_size)
+                self._pool = BufferPool.for_in_flight(self._chunk_size, self._writer.max_in_flight)
                 self._current: bytearray | None = None
                 self._filled = 0
                 self._raw_written = 0

@@ -13,12 +13,14 @@ import ctypes
 import io
 import sys
 
+from ..codecs.context import DecodeContext
 from ..codecs.registry import decode_chunk_into
 from ..errors import FormatError
 from ..format.index import read_file_index
 from ..format.limits import Limits
 from ..format.parser import ChunkGlyph, GlyphParser
 from .pipeline import OrderedPipeline
+from .segments import SegmentTracker
 
 #: Beyond this expansion over the input, the size the trailers claim is not
 #: trusted enough to allocate up front (a hostile file could claim terabytes);
@@ -47,7 +49,7 @@ def _uninitialised_bytes(size: int) -> tuple[bytes | bytearray, memoryview]:
     return buffer, memoryview(buffer)
 
 
-def _decode_job(job: tuple[ChunkGlyph, memoryview]) -> None:
+def _decode_job(job: tuple[ChunkGlyph, memoryview, DecodeContext]) -> None:
     decode_chunk_into(*job)
 
 
@@ -65,7 +67,7 @@ def decompress_in_place(data: bytes, threads: int, max_in_flight: int | None, li
     result, out = _uninitialised_bytes(total)
     pipeline = OrderedPipeline(_decode_job, threads, max_in_flight)
     try:
-        position, chunks = _decode_all(data, out, total, pipeline, limits)
+        position, chunks = _decode_all(data, out, total, pipeline, limits, max_in_flight)
     finally:
         pipeline.close()
     if position != total:
@@ -74,18 +76,22 @@ def decompress_in_place(data: bytes, threads: int, max_in_flight: int | None, li
 
 
 def _decode_all(
-    data: bytes, out: memoryview, total: int, pipeline: OrderedPipeline[tuple[ChunkGlyph, memoryview], None], limits: Limits
+    data: bytes, out: memoryview, total: int, pipeline: OrderedPipeline[tuple[ChunkGlyph, memoryview, DecodeContext], None],
+    limits: Limits,
+    max_in_flight: int | None,
 ) -> tuple[int, int]:
     parser = GlyphParser(limits)
     parser.push(data)
     position = 0
     chunks = 0
+    segments = SegmentTracker(pipeline, max_in_flight)
     for event in parser.events():
         if isinstance(event, ChunkGlyph):
             end = position + event.raw_length
             if end > total:
                 raise FormatError("chunks hold more bytes than the stream trailers declare", event.offset)
-            for _ in pipeline.submit((event, out[position:end])):
+            context, lane = segments.place(event)
+            for _ in pipeline.submit((event, out[position:end], context), lane):
                 pass
             position = end
             chunks += 1

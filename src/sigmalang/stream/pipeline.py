@@ -22,20 +22,30 @@ class OrderedPipeline(Generic[T, R]):
         self._func = func
         self.threads = threads
         self.max_in_flight = max(threads, max_in_flight or 2 * threads)
-        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="sigmalang") if threads > 1 else None
+        # One single-thread executor per lane: items of one lane run in order,
+        # lanes run side by side (a segment's chunks share a lane and a context).
+        self._lanes = [ThreadPoolExecutor(1, thread_name_prefix="sigmalang") for _ in range(threads)] if threads > 1 else []
+        self._next_lane = 0
         self._pending: deque[Future[R]] = deque()
 
     def __len__(self) -> int:
         return len(self._pending)
 
-    def submit(self, item: T) -> Iterator[R]:
-        """Queue ``item``; yields the results that must leave to make room for it."""
-        if self._executor is None:
+    def submit(self, item: T, lane: int | None = None) -> Iterator[R]:
+        """Queue ``item``; yields the results that must leave to make room for it.
+
+        Items given the same ``lane`` number run one after another, in order;
+        without one, items go to the lanes in turn.
+        """
+        if not self._lanes:
             yield self._func(item)
             return
         while len(self._pending) >= self.max_in_flight:
             yield self._pending.popleft().result()
-        self._pending.append(self._executor.submit(self._func, item))
+        if lane is None:
+            lane = self._next_lane
+            self._next_lane += 1
+        self._pending.append(self._lanes[lane % len(self._lanes)].submit(self._func, item))
 
     def ready(self) -> Iterator[R]:
         """Results already finished at the head of the queue, without waiting."""
@@ -52,6 +62,6 @@ class OrderedPipeline(Generic[T, R]):
         for future in self._pending:
             future.cancel()
         self._pending.clear()
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        for executor in self._lanes:
+            executor.shutdown(wait=True, cancel_futures=True)
+        self._lanes = []

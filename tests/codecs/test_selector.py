@@ -6,7 +6,7 @@ import pytest
 from sigmalang import Strategy, corpus
 from sigmalang.codecs.delta import Transform
 from sigmalang.codecs.detect import DataKind
-from sigmalang.codecs.select import AdaptiveCompressionSelector
+from sigmalang.codecs.selector import AdaptiveCompressionSelector
 
 MIB = 1 << 20
 SELECT = AdaptiveCompressionSelector(3)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .base import Buffer, Encoded, Strategy
+from .context import EncodeContext
 from .delta import DeltaCodec, Transform
 from .detect import DataKind, Detection, PatternDetector
 from .pattern import PatternCodec
@@ -22,6 +23,8 @@ from .raw import RawCodec
 TRIAL_LEVEL = 9
 #: Bytes compressed per candidate in a trial (a contiguous slice from the middle).
 TRIAL_SAMPLE = 128 * 1024
+#: Chunks below this size are encoded on their own (RAW fallback possible).
+MIN_SHARED_CHUNK = 4096
 #: A candidate must beat plain zstd by this factor to be chosen (its decode costs more).
 MIN_GAIN = 1.03
 
@@ -100,9 +103,22 @@ class AdaptiveCompressionSelector:
         return Choice(Strategy.PATTERN, self.level, kind=kind, reason="trial: plain zstd smallest")
 
     # -- encoding --------------------------------------------------------------
-    def encode(self, raw: Buffer) -> tuple[Encoded, Choice]:
-        """Encode ``raw`` as chosen; falls back to RAW when that is not smaller."""
+    def encode(self, raw: Buffer, context: EncodeContext | None = None) -> tuple[Encoded, Choice]:
+        """Encode ``raw`` as chosen; falls back to RAW when that is not smaller.
+
+        With a segment ``context``, PATTERN and DELTA chunks go into the
+        segment's shared zstd frame (whatever they cost there is final: the
+        frame cannot take data back), except high-entropy and tiny ones, which
+        stay on their own so they can still fall back to RAW. A shared chunk
+        can exceed its raw size only by zstd's framing (3 bytes per 128 KiB
+        block), and only if a chunk of low sampled entropy does not compress.
+        """
         choice = self.choose(raw)
+        shareable = len(raw) >= MIN_SHARED_CHUNK and choice.kind is not DataKind.INCOMPRESSIBLE
+        if context is not None and shareable and choice.strategy is not Strategy.RAW:
+            if choice.strategy is Strategy.DELTA:
+                return self._delta.encode(raw, choice.level, choice.width, choice.transform, context), choice
+            return self._pattern.encode(raw, choice.level, context), choice
         if choice.strategy is Strategy.PATTERN:
             encoded = self._pattern.encode(raw, choice.level)
         elif choice.strategy is Strategy.DELTA:

@@ -1,0 +1,101 @@
+"""Segments: chunks sharing one zstd frame, decoded in order, seekable at segment starts."""
+
+import io
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import sigmalang
+from sigmalang import FormatError, StreamingDecoder, StreamingEncoder, corpus
+from sigmalang.format.constants import CHUNK_CONTINUES, CHUNK_SHARED
+from sigmalang.format.inspect import inspect_stream
+from sigmalang.format.parser import ChunkGlyph, GlyphParser
+
+TEXT = corpus.log_text(600_000)
+
+
+def chunks_of(blob: bytes) -> list[ChunkGlyph]:
+    parser = GlyphParser()
+    parser.push(blob)
+    events = [e for e in parser.events() if isinstance(e, ChunkGlyph)]
+    parser.finish()
+    return events
+
+
+def encode(data: bytes, chunk_size: int, segment_size: int, threads: int = 2, **kw) -> bytes:
+    out = io.BytesIO()
+    StreamingEncoder(threads=threads, chunk_size=chunk_size, segment_size=segment_size, **kw).encode_stream(io.BytesIO(data), out)
+    return out.getvalue()
+
+
+def test_chunks_of_a_segment_continue_it_and_share_its_frame():
+    chunks = chunks_of(encode(TEXT, 50_000, 200_000))
+    assert [bool(c.flags & CHUNK_CONTINUES) for c in chunks[:5]] == [False, True, True, True, False]
+    assert all(c.flags & CHUNK_SHARED for c in chunks)
+
+
+def test_sharing_a_frame_beats_independent_chunks_on_repeated_content():
+    repeated = TEXT[:100_000] * 6
+    alone = len(encode(repeated, 50_000, 50_000))
+    shared = len(encode(repeated, 50_000, 600_000))
+    assert shared * 3 < alone
+
+
+def test_segment_size_of_one_chunk_writes_independent_frames():
+    chunks = chunks_of(encode(TEXT, 50_000, 50_000))
+    assert not any(c.flags & (CHUNK_CONTINUES | CHUNK_SHARED) for c in chunks)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.binary(max_size=4000).map(lambda b: b * 30),
+    st.integers(500, 5000),
+    st.integers(1, 6),
+    st.sampled_from([1, 2, 3]),
+    st.booleans(),
+)
+def test_segmented_streams_round_trip(data, chunk_size, chunks_per_segment, threads, long_distance):
+    blob = encode(data, chunk_size, chunk_size * chunks_per_segment, threads, long_distance=long_distance)
+    assert sigmalang.decompress(blob, threads=threads) == data
+    decoder = StreamingDecoder(threads)
+    out = b"".join(decoder.feed(blob[: len(blob) // 2])) + b"".join(decoder.feed(blob[len(blob) // 2 :]))
+    assert out + b"".join(decoder.flush()) == data
+
+
+def test_output_does_not_depend_on_threads_with_segments():
+    reference = encode(TEXT, 40_000, 160_000, threads=1)
+    assert encode(TEXT, 40_000, 160_000, threads=2) == reference
+    assert encode(TEXT, 40_000, 160_000, threads=4) == reference
+
+
+def test_seek_lands_anywhere_in_a_segmented_stream(tmp_path):
+    path = tmp_path / "seg.sgl"
+    path.write_bytes(encode(TEXT, 30_000, 120_000))
+    with sigmalang.open(path, "rb") as f:
+        for position in (0, 29_999, 30_000, 119_999, 120_000, 250_001, 599_999, 77_777, 3):
+            f.seek(position)
+            assert f.read(50) == TEXT[position : position + 50], position
+
+
+def test_a_damaged_middle_chunk_of_a_segment_is_reported():
+    blob = bytearray(encode(TEXT, 50_000, 200_000))
+    middle = chunks_of(bytes(blob))[2]
+    blob[middle.offset + 40] ^= 0x55
+    with pytest.raises(FormatError) as info:
+        sigmalang.decompress(bytes(blob))
+    assert info.value.offset == middle.offset
+
+
+def test_shared_chunk_without_its_segment_start_is_rejected():
+    chunks = chunks_of(encode(TEXT, 50_000, 200_000))
+    from sigmalang.codecs.registry import decode_chunk
+
+    with pytest.raises(FormatError, match="shared zstd frame"):
+        decode_chunk(chunks[1], None)
+
+
+def test_info_counts_segmented_chunks():
+    info = inspect_stream(io.BytesIO(encode(TEXT, 50_000, 200_000)))
+    assert info.chunks == -(-len(TEXT) // 50_000)
+    assert info.raw_size == len(TEXT)
