@@ -14,6 +14,7 @@ import math
 import os
 import pickle
 import statistics
+import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -22,13 +23,15 @@ from typing import Any, Callable, Sequence
 
 import psutil
 
-#: Serial sampling stops once this much time is spent (and 2 items are done).
-SERIAL_BUDGET = 0.015
-#: The 1-vs-2-thread test uses items whose serial time adds up to about this.
-THREAD_TEST_BUDGET = 0.015
-#: Below this much serial time the thread test is too noisy to mean anything.
-THREAD_TEST_MIN = 0.002
-#: Calibration repeats; medians are kept.
+#: Sampling stops once this much time is spent (and 2 items are done).
+SERIAL_BUDGET = 0.02
+#: The GIL probe needs this many switch intervals of sampled work to judge.
+GIL_PROBE_MIN_INTERVALS = 3
+#: Items whose median CPU/wall ratio is at least this are CPU-bound; their
+#: cost is taken from CPU time, which preemption by other programs leaves alone.
+CPU_BOUND = 0.8
+#: Calibration repeats; the minimum is kept: other programs on the machine
+#: only ever add time, so the minimum is the stable figure across runs.
 CALIBRATION_REPEATS = 3
 
 
@@ -67,9 +70,8 @@ class Overheads:
 class Measurements:
     """What running ``func`` costs, from a sample of real items.
 
-    ``thread_speedup`` is wall(1 thread) / wall(2 threads) for the same items:
-    about 1.0 when the function holds the GIL, about 2.0 when it releases it
-    (or waits). ``None`` means not measured (work too small or too few calls).
+    ``gil_free`` is the share of func's CPU work done without holding the GIL
+    (from the GIL probe); ``None`` means the sample was too short to tell.
     Pickle times are dumps+loads per object; ``None`` for ``func_pickle_time``
     means the function cannot be sent to a process.
     """
@@ -79,7 +81,7 @@ class Measurements:
     item_time: float
     item_time_cv: float
     cpu_fraction: float
-    thread_speedup: float | None
+    gil_free: float | None
     func_pickle_time: float | None
     item_pickle_time: float | None
     result_pickle_time: float | None
@@ -101,19 +103,10 @@ class Measurements:
 
     @property
     def gil_free_fraction(self) -> float:
-        """Share of the CPU work that runs in parallel on threads.
-
-        From Amdahl on two threads: parallel share p = 2 (1 - 1/speedup); the
-        waiting share w always overlaps, so the CPU share that does is
-        (p - w) / (1 - w).
-        """
-        if self.thread_speedup is None:
-            return 0.0
-        w = self.wait_fraction
-        if w >= 0.95:
+        """Share of the CPU work that can run in parallel on threads (0 if unknown)."""
+        if self.wait_fraction >= 0.95:
             return 1.0
-        p = min(1.0, max(0.0, 2.0 * (1.0 - 1.0 / self.thread_speedup)))
-        return round_step(min(1.0, max(0.0, (p - w) / (1.0 - w))), 0.1)
+        return self.gil_free if self.gil_free is not None else 0.0
 
 
 # ---------------------------------------------------------------- calibration
@@ -138,7 +131,7 @@ def _time(fn: Callable[[], Any]) -> float:
 
 def _calibrate_threads() -> tuple[float, float]:
     starts, tasks = [], []
-    for _ in range(CALIBRATION_REPEATS):
+    for _ in range(2 * CALIBRATION_REPEATS - 1):  # cheap, so more repeats
         t0 = time.perf_counter()
         with ThreadPoolExecutor(4) as pool:
             for f in [pool.submit(_noop) for _ in range(4)]:
@@ -146,11 +139,11 @@ def _calibrate_threads() -> tuple[float, float]:
             starts.append((time.perf_counter() - t0) / 4)
             n = 300
             tasks.append(_time(lambda: [f.result() for f in [pool.submit(_noop, i) for i in range(n)]]) / n)
-    return round_sig(statistics.median(starts)), round_sig(statistics.median(tasks))
+    return round_sig(min(starts)), round_sig(min(tasks))
 
 
 def _calibrate_processes() -> tuple[float, float, float, int]:
-    starts, tasks, per_byte, rss = [], [], [], []
+    starts, stops, tasks, per_byte, rss = [], [], [], [], []
     size = 256 * 1024
     for _ in range(CALIBRATION_REPEATS):
         t0 = time.perf_counter()
@@ -170,11 +163,16 @@ def _calibrate_processes() -> tuple[float, float, float, int]:
                 except psutil.Error:  # pragma: no cover - worker gone
                     pass
         finally:
+            t0 = time.perf_counter()
             pool.shutdown(wait=True)
+            if len(starts) > len(stops):
+                stops.append((time.perf_counter() - t0) / 2)
+    # A pool is started and shut down once per run: both count as start cost.
+    starts = [a + b for a, b in zip(starts, stops)]
     return (
-        round_sig(statistics.median(starts)),
-        round_sig(statistics.median(tasks)),
-        round_sig(statistics.median(per_byte)),
+        round_sig(min(starts)),
+        round_sig(min(tasks)),
+        round_sig(min(per_byte)),
         int(round_sig(statistics.median(rss))) if rss else 0,
     )
 
@@ -218,6 +216,7 @@ def set_pool_overheads(overheads: Overheads | None) -> None:
 class _Sample:
     walls: list[float]
     cpus: list[float]
+    windows: list[tuple[float, float]]
     results: list[Any]
 
 
@@ -229,6 +228,7 @@ def _annotate(exc: BaseException, text: str) -> None:
 def _time_serial(func: Callable[[Any], Any], items: Sequence[Any], cap: int) -> _Sample:
     walls: list[float] = []
     cpus: list[float] = []
+    windows: list[tuple[float, float]] = []
     results: list[Any] = []
     spent = 0.0
     for i, item in enumerate(items[:cap]):
@@ -239,47 +239,60 @@ def _time_serial(func: Callable[[Any], Any], items: Sequence[Any], cap: int) -> 
         except Exception as exc:
             _annotate(exc, f"raised by func while measuring sample item {i}")
             raise
-        wall = time.perf_counter() - t0
+        t1 = time.perf_counter()
         cpus.append(time.thread_time() - c0)
-        walls.append(wall)
+        walls.append(t1 - t0)
+        windows.append((t0, t1))
         if len(results) < 4:
             results.append(result)
-        spent += wall
+        spent += t1 - t0
         if len(walls) >= 2 and spent >= SERIAL_BUDGET:
             break
-    return _Sample(walls, cpus, results)
+    return _Sample(walls, cpus, windows, results)
 
 
-def _thread_speedup(
-    func: Callable[[Any], Any], items: Sequence[Any], serial_time: float
-) -> float | None:
-    """wall(1 thread) / wall(2 threads) on the same items; None if too small."""
-    if len(items) < 2 or serial_time < THREAD_TEST_MIN:
-        return None
-    barrier = threading.Barrier(3)
-    ends = [0.0, 0.0]
-    errors: list[BaseException] = []
+class _GilProbe:
+    """A thread that wakes every 0.2 ms and needs the GIL to record the time.
 
-    def run(k: int) -> None:
-        barrier.wait()
-        try:
-            for item in items[k::2]:
-                func(item)
-        except BaseException as exc:  # re-raised in the caller below
-            errors.append(exc)
-        ends[k] = time.perf_counter()
+    While func holds the GIL the probe cannot run until the interpreter forces
+    a switch (sys.getswitchinterval(), 5 ms by default), so its ticks show
+    gaps; while func runs outside the GIL (C code, I/O, sleep) ticks keep
+    coming. Unlike timing 1 vs 2 threads, this does not mistake a second core
+    busy with another program for a held GIL, and it needs no extra calls.
+    """
 
-    threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in (0, 1)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    t0 = time.perf_counter()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
-    wall = max(ends) - t0
-    return round_step(serial_time / wall, 0.05) if wall > 0 else None
+    def __init__(self) -> None:
+        self.ticks: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sigmalang-gil-probe", daemon=True)
+        self.gap = sys.getswitchinterval() / 2
+
+    def _run(self) -> None:
+        tick, now, stop = self.ticks.append, time.perf_counter, self._stop.is_set
+        while not stop():
+            time.sleep(0.0002)
+            tick(now())
+
+    def __enter__(self) -> "_GilProbe":
+        self._thread.start()
+        while not self.ticks:
+            time.sleep(0.0001)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def blocked(self, windows: Sequence[tuple[float, float]]) -> float:
+        """Seconds within windows during which the probe could not get the GIL."""
+        total = 0.0
+        ticks = self.ticks
+        for a, b in zip(ticks, ticks[1:]):
+            if b - a <= self.gap:
+                continue
+            for t0, t1 in windows:
+                total += max(0.0, min(b, t1) - max(a, t0))
+        return total
 
 
 def _pickle_cost(objs: Sequence[Any]) -> tuple[float, int]:
@@ -312,30 +325,37 @@ def measure_function(
 ) -> Measurements:
     """Time func on sample items and test pickling and thread scaling.
 
-    Calls func at most sample_size times: first serially (per-item wall and CPU
-    time), then the same items again on two threads.
+    Calls func at most sample_size times (one untimed warm-up call, then timed
+    calls until about SERIAL_BUDGET seconds), with the GIL probe running.
     """
-    serial_cap = max(1, (sample_size + 1) // 2) if sample_size >= 3 else sample_size
-    timed = _time_serial(func, sample, serial_cap)
+    warmup = 0
+    if sample_size >= 3:
+        # One untimed call first: imports, caches and lazy setup inside func
+        # would otherwise look like a slow item.
+        try:
+            func(sample[0])
+        except Exception as exc:
+            _annotate(exc, "raised by func while measuring sample item 0")
+            raise
+        warmup = 1
+    with _GilProbe() as probe:
+        timed = _time_serial(func, sample, sample_size - warmup)
     n1 = len(timed.walls)
-    mean = statistics.fmean(timed.walls)
-    cv = statistics.pstdev(timed.walls) / mean if n1 > 1 and mean > 0 else 0.0
-    cpu_fraction = min(1.0, sum(timed.cpus) / sum(timed.walls)) if mean > 0 else 1.0
-
-    # Thread test: skip the first (warm-up) call when there is room.
-    budget_calls = sample_size - n1
-    start = 1 if n1 > 2 else 0
-    chosen: list[Any] = []
-    serial_time = 0.0
-    for item, wall in zip(sample[start:n1], timed.walls[start:]):
-        if len(chosen) >= budget_calls or (len(chosen) >= 2 and serial_time >= THREAD_TEST_BUDGET):
-            break
-        chosen.append(item)
-        serial_time += wall
-    if len(chosen) % 2:  # an even split keeps both threads equally busy
-        serial_time -= timed.walls[start + len(chosen) - 1]
-        chosen.pop()
-    speedup = _thread_speedup(func, chosen, serial_time)
+    ratios = sorted(c / w if w > 0 else 1.0 for c, w in zip(timed.cpus, timed.walls))
+    cpu_fraction = min(1.0, statistics.median(ratios))
+    if cpu_fraction >= CPU_BOUND:
+        # Wall above CPU by a few tens of percent is preemption by other
+        # programs, not waiting that more threads could overlap.
+        cpu_fraction = 1.0
+    # CPU-bound: cost = CPU time (immune to preemption by other programs).
+    costs = timed.cpus if cpu_fraction >= CPU_BOUND else timed.walls
+    mean = statistics.fmean(costs)
+    cv = statistics.pstdev(costs) / mean if n1 > 1 and mean > 0 else 0.0
+    gil_free = None
+    cpu_total = sum(timed.cpus)
+    if cpu_total >= GIL_PROBE_MIN_INTERVALS * sys.getswitchinterval():
+        held = probe.blocked(timed.windows)
+        gil_free = round_step(min(1.0, max(0.0, 1.0 - held / cpu_total)), 0.1)
 
     pickle_error = None
     func_pt: float | None = None
@@ -358,11 +378,11 @@ def measure_function(
 
     return Measurements(
         n_sampled=n1,
-        n_calls=n1 + len(chosen) if speedup is not None else n1,
+        n_calls=warmup + n1,
         item_time=round_sig(mean),
         item_time_cv=round_step(cv, 0.05),
         cpu_fraction=round_step(cpu_fraction, 0.05),
-        thread_speedup=speedup,
+        gil_free=gil_free,
         func_pickle_time=func_pt,
         item_pickle_time=item_pt,
         result_pickle_time=result_pt,

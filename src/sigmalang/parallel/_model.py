@@ -23,6 +23,8 @@ from ._measure import Measurements, Overheads
 PARALLEL_MARGIN = 1.15
 #: Candidates within this factor of the best count as equal.
 NEAR_BEST = 1.05
+#: Chunk sizes within this factor of the fastest for a worker count count as equal.
+CHUNK_SLACK = 1.03
 #: Assumed length of a stream without len(): this much serial work (seconds) ...
 STREAM_HORIZON = 10.0
 #: ... and at least this many items.
@@ -163,7 +165,7 @@ def candidates(
             if limit not in counts and limit >= 2:
                 counts.append(limit)
         else:
-            limit = min(max_workers or m.cores, m.cores) if max_workers is None else max_workers
+            limit = m.cores if max_workers is None else max_workers
             counts = list(range(2, limit + 1))
         for n in sorted(k for k in counts if k <= n_items):
             for c in _chunk_ladder(chunk_limit(m, n_items, n, target_chunk_duration)):
@@ -177,7 +179,10 @@ def choose(cands: list[Candidate], memory_budget: int | None = None) -> tuple[Ca
 
     Candidates over memory_budget are dropped. Parallel work must beat serial by
     PARALLEL_MARGIN; then the fewest workers within NEAR_BEST of the best wins,
-    and for that (backend, n_jobs) the fastest chunk size (larger on ties).
+    and for that (backend, n_jobs) the largest chunk size within CHUNK_SLACK
+    of its fastest: fewer tasks cost less than the model's per-task figure
+    suggests (result handling in the caller), and wave counts, not noisy
+    overhead figures, then settle the choice.
     """
     feasible = [c for c in cands if memory_budget is None or c.memory <= memory_budget or c.backend == "serial"]
     if not feasible:
@@ -193,5 +198,5 @@ def choose(cands: list[Candidate], memory_budget: int | None = None) -> tuple[Ca
     pick = min(near, key=lambda c: (c.n_jobs, _SIMPLICITY[c.backend]))
     same = [c for c in parallel if (c.backend, c.n_jobs) == (pick.backend, pick.n_jobs)]
     fastest = min(c.time for c in same)
-    chosen = max((c for c in same if c.time <= fastest * 1.0001), key=lambda c: c.chunksize)
+    chosen = max((c for c in same if c.time <= fastest * CHUNK_SLACK), key=lambda c: c.chunksize)
     return chosen, feasible

@@ -171,12 +171,14 @@ def _explain_measurements(m: Measurements, n_items: int | None) -> list[str]:
         + (" (heterogeneous)" if m.item_time_cv > 0.3 else ""),
         f"  CPU share         {m.cpu_fraction:.2f} of wall time (rest waits: I/O, sleep, locks)",
     ]
-    if m.thread_speedup is None:
-        lines.append("  2-thread scaling  not measured (too little work in the sample)")
+    if m.wait_fraction >= 0.95:
+        lines.append("  GIL               irrelevant: func is almost always waiting")
+    elif m.gil_free is None:
+        lines.append("  GIL               not judged (sample too short for the GIL probe)")
     else:
         lines.append(
-            f"  2-thread scaling  {m.thread_speedup:.2f}x on the same items -> "
-            f"{m.gil_free_fraction:.0%} of CPU work runs outside the GIL"
+            f"  GIL               {m.gil_free:.0%} of CPU work runs without the GIL "
+            "(GIL probe: a thread that needs the GIL every 0.2 ms)"
         )
     if m.picklable:
         lines.append(
@@ -215,6 +217,6 @@ def _explain_candidates(cands: tuple[Candidate, ...], plan: Plan) -> list[str]:
     rows = sorted(best.values(), key=lambda c: c.time)[:10]
     lines = [f"Candidates ({len(cands)} scored; best chunk size per worker count, fastest first):"]
     for c in rows:
-        mark = "  <- chosen" if (c.backend, c.n_jobs) == (plan.backend, plan.n_jobs) else ""
+        mark = "  <- chosen worker count" if (c.backend, c.n_jobs) == (plan.backend, plan.n_jobs) else ""
         lines.append(f"  {c.describe():<34} predicted {_fmt_time(c.time)}{mark}")
     return lines

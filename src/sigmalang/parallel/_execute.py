@@ -1,0 +1,306 @@
+"""Running a plan: execute() for a list of results, imap() for a lazy stream.
+
+The input is read chunk by chunk as workers free up, never all at once: at
+most ``buffer_size`` chunks are in flight (submitted and not yet handed to the
+caller), so an infinite generator works and memory stays bounded. Results
+come back in input order (``ordered=True``) or as chunks finish.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import itertools
+import time
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable, Iterable, Iterator
+
+from . import _validate
+from ._adaptive import ChunkSizer
+from ._memory import Backpressure
+from ._model import BUFFER_PER_WORKER
+from ._plan import Plan, StreamingPlan
+from ._pool import PoolManager, is_broken, shutdown_executor
+
+Progress = Callable[[int, "int | None"], Any]
+
+
+def _note(exc: BaseException, text: str) -> None:
+    if hasattr(exc, "add_note") and text not in getattr(exc, "__notes__", ()):
+        exc.add_note(text)
+
+
+def _run_chunk(func: Callable[[Any], Any], items: list[Any], first: int) -> tuple[list[Any], float]:
+    """Worker side: results of one chunk and the seconds it took to compute."""
+    t0 = time.perf_counter()
+    out = []
+    for i, item in enumerate(items):
+        try:
+            out.append(func(item))
+        except BaseException as exc:
+            _note(exc, f"raised by func on item {first + i} (in a worker)")
+            raise
+    return out, time.perf_counter() - t0
+
+
+def _length(data: Iterable[Any]) -> int | None:
+    try:
+        return len(data)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+
+
+def _serial(
+    func: Callable[[Any], Any],
+    source: Iterator[Any],
+    progress: Progress | None,
+    total: int | None,
+    gate: Backpressure | None,
+) -> Iterator[Any]:
+    for i, item in enumerate(source):
+        if gate is not None:
+            gate.wait()
+        try:
+            result = func(item)
+        except Exception as exc:
+            _note(exc, f"raised by func on item {i}")
+            raise
+        if progress is not None:
+            progress(i + 1, total)
+        yield result
+
+
+class _Pooled:
+    """One run of chunks on an executor; iterate it for results."""
+
+    def __init__(
+        self,
+        func: Callable[[Any], Any],
+        source: Iterator[Any],
+        *,
+        backend: str,
+        n_jobs: int,
+        sizer: ChunkSizer,
+        buffer_size: int,
+        ordered: bool,
+        progress: Progress | None,
+        total: int | None,
+        manager: Any,
+        gate: Backpressure | None,
+    ) -> None:
+        self.func = func
+        self.source = source
+        self.backend = backend
+        self.n_jobs = n_jobs
+        self.sizer = sizer
+        self.buffer_size = buffer_size
+        self.ordered = ordered
+        self.progress = progress
+        self.total = total
+        self.manager = manager
+        self.gate = gate
+        self.pending: dict[Future, tuple[int, int]] = {}
+        self.order: collections.deque[Future] = collections.deque()
+        self.pulled = 0
+        self.done_items = 0
+        self.exhausted = False
+
+    # --------------------------------------------------------------- pools
+    @contextlib.contextmanager
+    def _pool(self) -> Iterator[Executor]:
+        if self.manager is None:
+            pool = PoolManager(idle_timeout=None)._create(self.backend, self.n_jobs)
+            yield pool
+            return
+        lease = getattr(self.manager, "lease", None)
+        if callable(lease):
+            with lease(self.backend, self.n_jobs) as pool:
+                yield pool
+        else:
+            yield self.manager.get_pool(self.backend, self.n_jobs)
+
+    def _release(self, pool: Executor, exc: BaseException | None) -> None:
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        broken = is_broken(pool) or interrupted
+        if self.manager is None:
+            shutdown_executor(pool, wait=not broken, kill=interrupted)
+        elif broken:
+            discard = getattr(self.manager, "discard", None)
+            if callable(discard):
+                discard(self.backend, self.n_jobs, kill=interrupted)
+
+    # ---------------------------------------------------------------- loop
+    def _fill(self, pool: Executor) -> None:
+        while not self.exhausted and len(self.order) < self.buffer_size:
+            if self.gate is not None and self.gate.over():
+                if self.order:
+                    return  # drain results first; intake stays paused
+                self.gate.wait()
+            size = self.sizer.next_size()
+            chunk = list(itertools.islice(self.source, size))
+            if not chunk:
+                self.exhausted = True
+                return
+            fut = pool.submit(_run_chunk, self.func, chunk, self.pulled)
+            self.pending[fut] = (self.pulled, len(chunk))
+            self.order.append(fut)
+            self.pulled += len(chunk)
+            if len(chunk) < size:
+                self.exhausted = True
+
+    def _next_done(self) -> Future:
+        if self.ordered:
+            fut = self.order[0]
+            wait([fut])
+        else:
+            done, _ = wait(list(self.order), return_when=FIRST_COMPLETED)
+            fut = min(done, key=lambda f: self.pending[f][0])
+        self.order.remove(fut)
+        return fut
+
+    def __iter__(self) -> Iterator[Any]:
+        for _, results in self.chunks():
+            yield from results
+
+    def chunks(self) -> Iterator[tuple[int, list[Any]]]:
+        """(index of first item, results) per chunk, in the configured order."""
+        with self._pool() as pool:
+            error: BaseException | None = None
+            try:
+                while True:
+                    self._fill(pool)
+                    if not self.order:
+                        return
+                    fut = self._next_done()
+                    first, n = self.pending.pop(fut)
+                    try:
+                        results, seconds = fut.result()
+                    except BrokenProcessPool:
+                        raise
+                    except BaseException as exc:
+                        _note(exc, f"in chunk of items {first}..{first + n - 1} on the {self.backend} backend")
+                        raise
+                    self.sizer.observe(n, seconds)
+                    self.done_items += n
+                    if self.progress is not None:
+                        self.progress(self.done_items, self.total)
+                    yield first, results
+            except BaseException as exc:
+                error = exc
+                for f in self.order:
+                    f.cancel()
+                if isinstance(exc, BrokenProcessPool):
+                    raise BrokenProcessPool(
+                        "a worker process died (killed, os._exit() or a crash) after "
+                        f"{self.done_items} of {self.pulled} submitted items were done; "
+                        "pending work was cancelled and the pool shut down"
+                    ) from exc
+                raise
+            finally:
+                self._release(pool, error)
+
+
+def _settings(plan: Plan, pool_manager: Any) -> tuple[ChunkSizer, int, Any, Backpressure | None]:
+    if isinstance(plan, StreamingPlan):
+        params = plan.adaptive_chunking_params
+        if plan.use_adaptive_chunking and params:
+            sizer = ChunkSizer.from_params(params)
+        else:
+            sizer = ChunkSizer.fixed(plan.chunksize)
+        gate = None
+        if plan.memory_backpressure_enabled:
+            gate = Backpressure(plan.memory_threshold, read=plan.memory_reader)
+        manager = pool_manager if pool_manager is not None else plan.pool_manager
+        return sizer, plan.buffer_size, manager, gate
+    return ChunkSizer.fixed(plan.chunksize), BUFFER_PER_WORKER * plan.n_jobs, pool_manager, None
+
+
+def _run(
+    func: Callable[[Any], Any],
+    data: Iterable[Any],
+    plan: Plan,
+    *,
+    ordered: bool,
+    progress: Progress | None,
+    pool_manager: Any,
+    collect: bool = False,
+) -> Iterator[Any]:
+    total = _length(data)
+    source = iter(data)
+    sizer, buffer_size, manager, gate = _settings(plan, pool_manager)
+    if plan.backend == "serial":
+        return _serial(func, source, progress, total, gate)
+    run = _Pooled(
+        func,
+        source,
+        backend=plan.backend,
+        n_jobs=plan.n_jobs,
+        sizer=sizer,
+        buffer_size=buffer_size,
+        # Collecting everything anyway: take chunks as they finish (no worker
+        # waits behind a slow first chunk) and put them in order at the end.
+        ordered=ordered and not collect,
+        progress=progress,
+        total=total,
+        manager=manager,
+        gate=gate,
+    )
+    if collect and ordered:
+        parts = sorted(run.chunks(), key=lambda part: part[0])
+        return (r for _, results in parts for r in results)
+    return iter(run)
+
+
+def _check(func: Any, data: Any, plan: Any, ordered: Any, progress: Any, pool_manager: Any) -> None:
+    _validate.function("func", func)
+    _validate.iterable("data", data)
+    if plan is not None and not isinstance(plan, Plan):
+        raise ValueError(f"plan must be a Plan from optimize() or None, got {plan!r}")
+    _validate.boolean("ordered", ordered)
+    _validate.optional_callable("progress", progress)
+    _validate.pool_manager("pool_manager", pool_manager)
+
+
+def imap(
+    func: Callable[[Any], Any],
+    data: Iterable[Any],
+    plan: Plan | None = None,
+    *,
+    ordered: bool = True,
+    progress: Progress | None = None,
+    pool_manager: PoolManager | None = None,
+) -> Iterator[Any]:
+    """Lazily yield func(item) for every item, reading data only as needed.
+
+    Without a plan, optimize_streaming() makes one from a sample (the sampled
+    items are still processed). progress(done, total) is called after each
+    chunk; total is None when data has no len().
+    """
+    _check(func, data, plan, ordered, progress, pool_manager)
+    if plan is None:
+        from ._optimize import optimize_streaming
+
+        plan = optimize_streaming(func, data, pool_manager=pool_manager)
+    return _run(func, plan.resolve(data), plan, ordered=ordered, progress=progress, pool_manager=pool_manager)
+
+
+def execute(
+    func: Callable[[Any], Any],
+    data: Iterable[Any],
+    plan: Plan | None = None,
+    *,
+    ordered: bool = True,
+    progress: Progress | None = None,
+    pool_manager: PoolManager | None = None,
+) -> list[Any]:
+    """Run func over data with plan (or a fresh optimize()) and return the results."""
+    _check(func, data, plan, ordered, progress, pool_manager)
+    if plan is None:
+        from ._optimize import optimize
+
+        plan = optimize(func, data, pool_manager=pool_manager)
+    return list(
+        _run(func, plan.resolve(data), plan, ordered=ordered, progress=progress,
+             pool_manager=pool_manager, collect=True)
+    )

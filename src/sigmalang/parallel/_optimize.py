@@ -1,0 +1,291 @@
+"""optimize() and optimize_streaming(): sample, measure, model, decide."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Sequence
+from typing import Any, Callable, Iterable
+
+from . import _validate
+from ._adaptive import adaptive_params
+from ._measure import Measurements, measure_function, pool_overheads, round_sig
+from ._memory import buffer_size as default_buffer_size
+from ._model import PARALLEL_MARGIN, Candidate, candidates, choose, stream_length
+from ._plan import Plan, StreamingPlan, _fmt_time, _Source
+
+#: Below this much total serial work no pool can pay off (seconds).
+TRIVIAL_WORK = 0.002
+#: Process costs are only calibrated when the work is at least this long.
+PROCESS_WORTH_MEASURING = 0.01
+#: Heterogeneous work (item-time CV above this) is what adaptive chunking is for.
+ADAPTIVE_CV = 0.3
+#: Default memory budget: this share of available memory.
+MEMORY_SHARE = 0.5
+
+
+def _spread(n: int, k: int) -> list[int]:
+    """k distinct indices spread over range(n), coarse first (van der Corput).
+
+    Sampling stops early on slow functions, so the first indices taken must
+    already cover the whole input, not just its start.
+    """
+    out: list[int] = []
+    seen: set[int] = set()
+    j = 0
+    while len(out) < min(k, n):
+        x, denom, v = j, 1.0, 0.0
+        while x:
+            denom *= 2
+            v += (x & 1) / denom
+            x >>= 1
+        idx = int(v * n)
+        if idx not in seen:
+            seen.add(idx)
+            out.append(idx)
+        j += 1
+    return out
+
+
+def _take_sample(data: Iterable[Any], k: int) -> tuple[list[Any], int | None, _Source | None]:
+    """(sample, len or None, source to restore when data is a one-shot iterator)."""
+    if isinstance(data, Sequence):
+        n = len(data)
+        return [data[i] for i in _spread(n, k)], n, None
+    it = iter(data)
+    sample = list(itertools.islice(it, k))
+    if it is data:
+        return sample, None, _Source(it, sample)
+    try:
+        return sample, len(data), None  # type: ignore[arg-type]
+    except TypeError:
+        return sample, None, None
+
+
+def _reason(chosen: Candidate, feasible: list[Candidate], m: Measurements, n_items: int) -> str:
+    serial_t = n_items * m.item_time
+    parallel = [c for c in feasible if c.backend != "serial"]
+    best = min(parallel, key=lambda c: c.time) if parallel else None
+    if chosen.backend == "serial":
+        if best is None:
+            return "serial: no parallel backend is allowed or possible"
+        gain = serial_t / best.time if best.time > 0 else 0.0
+        return (
+            f"serial: the best pool ({best.describe()}) is predicted {gain:.2f}x "
+            f"as fast as serial ({_fmt_time(best.time)} vs {_fmt_time(serial_t)}), "
+            f"below the {PARALLEL_MARGIN:.2f}x required to use workers"
+        )
+    gain = serial_t / chosen.time
+    if chosen.backend == "threads":
+        if m.wait_fraction >= 0.5:
+            why = f"func waits {m.wait_fraction:.0%} of its wall time (I/O, sleep), so threads overlap the waits"
+        else:
+            why = f"{m.gil_free_fraction:.0%} of its CPU work runs outside the GIL, so threads scale without pickling"
+    elif chosen.backend == "processes":
+        why = (
+            f"func holds the GIL for {1 - m.gil_free_fraction:.0%} of its CPU work, "
+            "so only processes run it in parallel"
+        )
+    else:
+        why = "chosen by the caller"
+    text = f"{chosen.backend}: {why}; predicted {gain:.2f}x faster than serial ({_fmt_time(chosen.time)} vs {_fmt_time(serial_t)})"
+    if best is not None and (best.backend, best.n_jobs) != (chosen.backend, chosen.n_jobs):
+        text += (
+            f"; {chosen.n_jobs} workers is the fewest within 5% of the best prediction "
+            f"({best.describe()}: {_fmt_time(best.time)})"
+        )
+    return text
+
+
+def _decide(
+    func: Callable[[Any], Any],
+    data: Iterable[Any],
+    *,
+    sample_size: int,
+    target_chunk_duration: float,
+    max_workers: int | None,
+    memory_budget: int | None,
+    backends: tuple[str, ...],
+    pool_manager: Any,
+    plan_type: type[Plan] = Plan,
+    extra: dict[str, Any] | None = None,
+) -> Plan:
+    sample, n_items, source = _take_sample(data, sample_size)
+    warnings: list[str] = []
+    extra = extra or {}
+    if not sample:
+        return plan_type(
+            backend="serial", n_jobs=1, chunksize=1, reason="serial: there are no items",
+            n_items=0, _source=source, **extra,
+        )
+    m = measure_function(func, sample, sample_size=sample_size)
+    N = n_items if n_items is not None else stream_length(m)
+    if n_items is None:
+        warnings.append(f"data has no len(); planned for a long stream (assumed {N} items)")
+    total = N * m.item_time
+    if "processes" in backends and not m.picklable:
+        warnings.append(f"processes not considered: {m.pickle_error}")
+        backends = tuple(b for b in backends if b != "processes")
+    if n_items is not None and total < TRIVIAL_WORK and "serial" in backends:
+        return plan_type(
+            backend="serial", n_jobs=1, chunksize=1, measurements=m, n_items=n_items,
+            reason=(
+                f"serial: all the work takes about {_fmt_time(total)}, less than "
+                f"{_fmt_time(TRIVIAL_WORK)}, too little to pay for any pool"
+            ),
+            warnings=tuple(warnings), _source=source, **extra,
+        )
+    want_processes = "processes" in backends and total >= PROCESS_WORTH_MEASURING
+    if "processes" in backends and not want_processes:
+        backends = tuple(b for b in backends if b != "processes")
+    m = dataclasses.replace(m, overheads=pool_overheads(processes=want_processes))
+    warm_keys = getattr(pool_manager, "warm_keys", None)
+    warm = warm_keys() if callable(warm_keys) else ()
+    cands = candidates(
+        m, N, backends=backends, max_workers=max_workers,
+        target_chunk_duration=target_chunk_duration, warm=warm,
+    )
+    budget = memory_budget if memory_budget is not None else int(m.available_memory * MEMORY_SHARE)
+    chosen, feasible = choose(cands, budget)
+    if len(feasible) < len(cands):
+        warnings.append(f"{len(cands) - len(feasible)} candidates dropped: over the memory budget of {budget} bytes")
+    serial_t = N * m.item_time
+    speedup = serial_t / chosen.time if chosen.time > 0 else 1.0
+    return plan_type(
+        backend=chosen.backend,
+        n_jobs=chosen.n_jobs,
+        chunksize=chosen.chunksize,
+        estimated_speedup=round_sig(speedup, 3),
+        measurements=m,
+        reason=_reason(chosen, feasible, m, N),
+        warnings=tuple(warnings),
+        n_items=n_items,
+        candidates=tuple(feasible),
+        _source=source,
+        **extra,
+    )
+
+
+def _check_common(
+    func: Any, data: Any, sample_size: Any, target_chunk_duration: Any,
+    max_workers: Any, memory_budget: Any, backends: Any, pool_manager: Any,
+) -> tuple[str, ...]:
+    _validate.function("func", func)
+    _validate.iterable("data", data)
+    _validate.positive_int("sample_size", sample_size)
+    _validate.positive_float("target_chunk_duration", target_chunk_duration)
+    _validate.positive_int("max_workers", max_workers, allow_none=True)
+    _validate.positive_int("memory_budget", memory_budget, allow_none=True)
+    _validate.pool_manager("pool_manager", pool_manager)
+    return _validate.backends("backends", backends)
+
+
+def optimize(
+    func: Callable[[Any], Any],
+    data: Iterable[Any],
+    *,
+    sample_size: int = 32,
+    target_chunk_duration: float = 0.2,
+    max_workers: int | None = None,
+    memory_budget: int | None = None,
+    backends: tuple[str, ...] = _validate.PLANNED_BACKENDS,
+    pool_manager: Any = None,
+) -> Plan:
+    """Measure func on a sample of data and choose how to run it.
+
+    Calls func at most sample_size times. If data is an iterator, the sampled
+    items are put back when the same iterator is passed to execute()/imap()
+    (or use plan.data). memory_budget caps in-flight bytes (default: half of
+    available memory). A pool_manager with warm pools makes those pools free
+    to start in the model.
+    """
+    backends = _check_common(
+        func, data, sample_size, target_chunk_duration, max_workers, memory_budget, backends, pool_manager
+    )
+    return _decide(
+        func, data, sample_size=sample_size, target_chunk_duration=target_chunk_duration,
+        max_workers=max_workers, memory_budget=memory_budget, backends=backends,
+        pool_manager=pool_manager,
+    )
+
+
+def optimize_streaming(
+    func: Callable[[Any], Any],
+    iterable: Iterable[Any],
+    *,
+    sample_size: int = 32,
+    target_chunk_duration: float = 0.2,
+    max_workers: int | None = None,
+    memory_budget: int | None = None,
+    backends: tuple[str, ...] = _validate.PLANNED_BACKENDS,
+    enable_adaptive_chunking: bool = False,
+    adaptation_rate: float = 0.3,
+    pool_manager: Any = None,
+    enable_memory_backpressure: bool = False,
+    memory_threshold: float = 0.8,
+    buffer_size: int | None = None,
+    memory_reader: Callable[[], float] | None = None,
+) -> StreamingPlan:
+    """Plan a lazy run (imap) over a stream: optimize() plus run-time controls.
+
+    Adaptive chunking is used only when enabled and the work is heterogeneous
+    (item-time CV > 0.3). buffer_size (chunks in flight) defaults to
+    n_jobs x 3, capped so in-flight items and results fit in a quarter of
+    available memory (or of memory_budget), and never below n_jobs.
+    memory_reader returns the share of memory in use (default: psutil).
+    """
+    backends = _check_common(
+        func, iterable, sample_size, target_chunk_duration, max_workers, memory_budget, backends, pool_manager
+    )
+    _validate.boolean("enable_adaptive_chunking", enable_adaptive_chunking)
+    _validate.fraction("adaptation_rate", adaptation_rate)
+    _validate.boolean("enable_memory_backpressure", enable_memory_backpressure)
+    _validate.fraction("memory_threshold", memory_threshold)
+    _validate.positive_int("buffer_size", buffer_size, allow_none=True)
+    _validate.optional_callable("memory_reader", memory_reader)
+
+    plan = _decide(
+        func, iterable, sample_size=sample_size, target_chunk_duration=target_chunk_duration,
+        max_workers=max_workers, memory_budget=memory_budget, backends=backends,
+        pool_manager=pool_manager, plan_type=StreamingPlan,
+        extra={
+            "pool_manager": pool_manager,
+            "memory_threshold": memory_threshold,
+            "memory_backpressure_enabled": enable_memory_backpressure,
+            "memory_reader": memory_reader,
+        },
+    )
+    m = plan.measurements
+    reason = plan.reason
+    use_adaptive = False
+    params = None
+    if enable_adaptive_chunking and m is not None:
+        if plan.backend == "serial":
+            reason += "; adaptive chunking not used: the plan is serial"
+        elif m.item_time_cv <= ADAPTIVE_CV:
+            reason += f"; adaptive chunking not used: item times are even (CV {m.item_time_cv:.2f} <= {ADAPTIVE_CV})"
+        else:
+            use_adaptive = True
+            # Aim at the chunk duration the model chose (never above the caller's
+            # target): chunks keep that duration as item costs change.
+            planned = plan.chunksize * m.item_time
+            params = adaptive_params(
+                plan.chunksize, round_sig(min(target_chunk_duration, planned)), adaptation_rate
+            )
+            reason += f"; adaptive chunking on: item times vary (CV {m.item_time_cv:.2f} > {ADAPTIVE_CV})"
+    if buffer_size is None:
+        largest = params["max_chunksize"] if params else plan.chunksize
+        per_item = (m.item_bytes + m.result_bytes) if m is not None else 0
+        if plan.backend == "processes":
+            per_item *= 2  # pickled copies on both sides
+        available = m.available_memory if m is not None else 0
+        if memory_budget is not None:
+            available = min(available, memory_budget) if available else memory_budget
+        buffer_size = default_buffer_size(plan.n_jobs, largest * per_item, available) if available else 3 * plan.n_jobs
+    return dataclasses.replace(
+        plan,
+        reason=reason,
+        use_adaptive_chunking=use_adaptive,
+        adaptive_chunking_params=params,
+        buffer_size=buffer_size,
+    )

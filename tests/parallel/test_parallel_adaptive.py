@@ -1,0 +1,92 @@
+"""Adaptive chunk sizing: direction, bounds, and chunks still running together."""
+
+import threading
+import time
+
+import pytest
+
+from sigmalang.parallel import StreamingPlan, imap, optimize_streaming
+from sigmalang.parallel._adaptive import ChunkSizer, adaptive_params
+
+
+def test_chunks_grow_when_items_are_faster_than_expected():
+    s = ChunkSizer(40, target_duration=0.2, adaptation_rate=0.3)
+    s.observe(40, 0.04)  # 1 ms per item -> ideal 200
+    assert s.next_size() == round(40 + 0.3 * (200 - 40))
+
+
+def test_chunks_shrink_when_items_are_slower():
+    s = ChunkSizer(40, target_duration=0.2, adaptation_rate=0.3)
+    s.observe(40, 0.8)  # 20 ms per item -> ideal 10
+    assert s.next_size() == round(40 + 0.3 * (10 - 40))
+
+
+def test_sizes_stay_within_initial_quarter_to_four_times():
+    s = ChunkSizer(40, target_duration=0.2, adaptation_rate=1.0)
+    for _ in range(5):
+        s.observe(10, 100.0)
+    assert s.next_size() == 10
+    for _ in range(5):
+        s.observe(10, 1e-6)
+    assert s.next_size() == 160
+
+
+def test_rate_zero_keeps_size_fixed():
+    s = ChunkSizer(40, target_duration=0.2, adaptation_rate=0.0)
+    s.observe(40, 5.0)
+    assert s.next_size() == 40
+
+
+def test_params_dict_has_the_documented_fields():
+    p = adaptive_params(40, 0.2, 0.3)
+    assert p == {
+        "initial_chunksize": 40, "target_chunk_duration": 0.2, "adaptation_rate": 0.3,
+        "min_chunksize": 10, "max_chunksize": 160, "enable_adaptation": True,
+    }
+
+
+running = 0
+peak = 0
+lock = threading.Lock()
+
+
+def tracked(x):
+    global running, peak
+    with lock:
+        running += 1
+        peak = max(peak, running)
+    time.sleep(0.002 * (1 + (x % 5) ** 2))
+    with lock:
+        running -= 1
+    return x
+
+
+def test_adaptive_chunks_run_concurrently_and_lose_nothing():
+    params = adaptive_params(8, 0.02, 0.5)
+    plan = StreamingPlan(backend="threads", n_jobs=3, chunksize=8, buffer_size=6,
+                         use_adaptive_chunking=True, adaptive_chunking_params=params)
+    out = list(imap(tracked, iter(range(300)), plan))
+    assert out == list(range(300))
+    assert peak >= 2  # several chunks were being computed at the same time
+
+
+def varied(x):
+    time.sleep(0.0005 if x % 3 else 0.004)
+    return x
+
+
+def even(x):
+    time.sleep(0.001)
+    return x
+
+
+def test_adaptive_turns_on_only_for_heterogeneous_work():
+    on = optimize_streaming(varied, list(range(400)), enable_adaptive_chunking=True, backends=("serial", "threads"))
+    assert on.backend == "threads"
+    assert on.use_adaptive_chunking
+    assert on.adaptive_chunking_params["min_chunksize"] == max(1, on.chunksize // 4)
+    off = optimize_streaming(even, list(range(400)), enable_adaptive_chunking=True, backends=("serial", "threads"))
+    assert off.backend == "threads"
+    assert not off.use_adaptive_chunking and "adaptive chunking not used" in off.reason
+    default = optimize_streaming(varied, list(range(400)), backends=("serial", "threads"))
+    assert not default.use_adaptive_chunking and default.adaptive_chunking_params is None

@@ -1,0 +1,127 @@
+"""optimize() on real functions: measurements, decisions, explain()."""
+
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from sigmalang.parallel import execute, optimize
+from sigmalang.parallel._measure import measure_function
+
+
+def tiny(x):
+    return x + 1
+
+
+def nap(x):
+    time.sleep(0.01)
+    return x
+
+
+def spin(x):
+    s = 0
+    for i in range(60_000):  # about 2-5 ms of pure Python
+        s += i * i
+    return s + x
+
+
+def compress(block):
+    import zstandard
+
+    return len(zstandard.ZstdCompressor(level=3).compress(block))
+
+
+def counted(x, calls=[]):  # noqa: B006 - a module-level call counter on purpose
+    calls.append(x)
+    return x
+
+
+def test_trivial_work_is_serial():
+    plan = optimize(tiny, list(range(10_000)))
+    assert plan.backend == "serial"
+    assert plan.n_jobs == 1
+    assert "too little" in plan.reason or "serial" in plan.reason
+
+
+def test_sleeping_work_gets_many_threads():
+    plan = optimize(nap, list(range(200)))
+    assert plan.backend == "threads"
+    assert plan.n_jobs >= 16
+    assert plan.measurements.cpu_fraction <= 0.2
+    assert plan.estimated_speedup >= 8
+
+
+def test_cpu_bound_python_work_gets_processes_when_it_pays():
+    plan = optimize(spin, list(range(400)))
+    m = plan.measurements
+    assert m.cpu_fraction >= 0.8
+    assert m.gil_free is not None and m.gil_free <= 0.2  # the GIL probe saw it held
+    assert (plan.backend, plan.n_jobs) == ("processes", 2)
+
+
+def test_gil_probe_sees_zstd_release_the_gil():
+    import random
+
+    rng = random.Random(1)
+    block = bytes(rng.getrandbits(8) % 16 + 65 for _ in range(1 << 19))
+    m = optimize(compress, [block] * 40, backends=("serial", "threads")).measurements
+    assert m.gil_free is not None and m.gil_free >= 0.7
+
+
+def test_unpicklable_function_never_goes_to_processes():
+    plan = optimize(lambda x: spin(x), list(range(400)))
+    assert plan.backend != "processes"
+    assert any("cannot be pickled" in w for w in plan.warnings)
+
+
+def test_sample_calls_func_at_most_sample_size_times():
+    counted.__defaults__[0].clear()
+    m = measure_function(counted, list(range(100)), sample_size=10)
+    assert len(counted.__defaults__[0]) <= 10
+    assert m.n_calls == len(counted.__defaults__[0])
+
+
+def test_lists_are_sampled_across_their_whole_length():
+    counted.__defaults__[0].clear()
+    optimize(counted, list(range(1000)), sample_size=8)
+    assert max(counted.__defaults__[0]) >= 500
+
+
+def test_explain_lists_measurements_and_candidates():
+    text = optimize(nap, list(range(100))).explain()
+    for part in ("Plan: threads", "per-item time", "CPU share", "GIL",
+                 "pickling", "pool costs", "Candidates", "<- chosen worker count"):
+        assert part in text
+
+
+def test_plan_runs_and_matches_serial_results():
+    data = list(range(60))
+    plan = optimize(nap, data)
+    assert execute(nap, data, plan) == data
+
+
+SCRIPT = textwrap.dedent(
+    """
+    import time
+    from sigmalang.parallel import optimize
+
+    def nap(x):
+        time.sleep(0.01)
+        return x
+
+    def tiny(x):
+        return x + 1
+
+    print(optimize(nap, list(range(200))).key(), optimize(tiny, list(range(10000))).key())
+    """
+)
+
+
+def test_same_inputs_give_the_same_plan_in_fresh_processes():
+    outputs = {
+        subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=True).stdout
+        for _ in range(3)
+    }
+    assert len(outputs) == 1, outputs
