@@ -631,3 +631,16 @@ def test_compressing_to_a_file_is_allowed_when_stdout_is_a_terminal(tmp_path: Pa
     result, _ = _run_on_terminal(small)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "small.txt.sgl").exists()
+
+
+def test_verbose_all_cores_prints_the_parallel_plan(tmp_path):
+    from sigmalang.corpus import log_text
+
+    src = tmp_path / "big.log"
+    src.write_bytes(log_text(12 << 20))
+    result = subprocess.run(
+        [sys.executable, "-m", "sigmalang.cli.main", "-T0", "-v", str(src)], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "parallel plan (-T0)" in result.stderr
+    assert "Measured" in result.stderr

@@ -146,3 +146,20 @@ def test_decompress_of_a_highly_expanding_stream_takes_the_chunked_path():
     assert len(zeros) > ALWAYS_TRUSTED + MAX_TRUSTED_EXPANSION * len(blob)
     assert sigmalang.decompress(blob) == zeros
 
+
+
+def test_threads_zero_plans_with_the_parallel_engine_and_keeps_the_output():
+    data = log_text(3 << 20)
+    planned = StreamingEncoder(threads=0, chunk_size=1 << 20)
+    out = io.BytesIO()
+    planned.encode_stream(io.BytesIO(data), out)
+    plan = planned.last_plan
+    assert plan is not None and plan.backend in ("serial", "threads") and plan.n_jobs >= 1
+    assert "Measured" in plan.explain()
+    assert out.getvalue() == sigmalang.compress(data, chunk_size=1 << 20, threads=1)
+
+
+def test_explicit_threads_are_not_planned():
+    encoder = StreamingEncoder(threads=2, chunk_size=1 << 20)
+    encoder.encode_stream(io.BytesIO(log_text(3 << 20)), io.BytesIO())
+    assert encoder.last_plan is None

@@ -118,7 +118,11 @@ def _convert(name: str, args: argparse.Namespace, compressing: bool) -> None:
 def _run(src: BinaryIO, dst: BinaryIO, size: int | None, args: argparse.Namespace, compressing: bool) -> StreamStats:
     if compressing:
         settings = EncoderSettings(args.level or DEFAULT_LEVEL, args.threads, args.chunk_size)
-        return StreamingEncoder(settings=settings).encode_stream(src, dst, size=size)
+        encoder = StreamingEncoder(settings=settings)
+        stats = encoder.encode_stream(src, dst, size=size)
+        if args.verbose and not args.quiet and encoder.last_plan is not None:
+            warn("parallel plan (-T0):\n" + encoder.last_plan.explain())
+        return stats
     return StreamingDecoder(args.threads).decode_stream(src, dst)
 
 

@@ -6,6 +6,7 @@ import asyncio
 import os
 import stat
 import time
+from itertools import islice
 from typing import BinaryIO, Callable, Optional
 
 import xxhash
@@ -16,9 +17,11 @@ from ..codecs.registry import EncodedChunk, encode_chunk
 from ..codecs.selector import AdaptiveCompressionSelector
 from ..format.constants import CHUNK_CONTINUES, CHUNK_SHARED, HEADER
 from ..format.glyphs import IndexBuilder, chunk_glyph_head, encode_end_glyph
+from ..parallel import StreamingPlan
 from ..pool import BufferPool
 from ..settings import EncoderSettings
 from .pipeline import OrderedPipeline
+from .planning import SAMPLE_CHUNKS, plan_threads
 from .reader import read_chunks
 from .stats import StreamStats
 
@@ -186,6 +189,8 @@ class StreamingEncoder:
         )
         self._totals = StreamStats()
         self.last_pool: BufferPool | None = None
+        #: The parallel plan chosen by the last encode_stream with threads=0 (None: not planned).
+        self.last_plan: StreamingPlan | None = None
 
     # -- one-shot ------------------------------------------------------------
     def compress(self, data: Buffer) -> bytes:
@@ -219,10 +224,19 @@ class StreamingEncoder:
         threads = self.settings.resolved_threads(None if size is None else -(-size // chunk_size))
         stats = StreamStats()
         started = time.perf_counter()
+        sample: list[tuple[bytearray, int]] = []
+        self.last_plan = None
+        if self.settings.threads == 0 and threads > 1:
+            # Measure the encoder on the first chunks and let the planner choose.
+            sample = list(islice(read_chunks(src, BufferPool(chunk_size)), SAMPLE_CHUNKS))
+            if len(sample) == SAMPLE_CHUNKS:
+                threads, self.last_plan = plan_threads([memoryview(buf)[:n] for buf, n in sample], self.settings)
         writer = FrameWriter(dst.write, self.settings, threads, chunk_size, stats)
         pool = BufferPool.for_in_flight(chunk_size, writer.max_in_flight)
         self.last_pool = pool
         try:
+            for buf, n in sample:
+                writer.add(memoryview(buf)[:n])
             for buf, n in read_chunks(src, pool):
                 writer.add(memoryview(buf)[:n], lambda buf=buf: pool.release(buf))
             writer.finish()

@@ -1,0 +1,29 @@
+"""threads=0: let sigmalang.parallel measure the encoder on the first chunks and
+choose how many worker threads to use (serial when threads do not pay)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from ..codecs.base import Buffer
+from ..codecs.registry import encode_chunk
+from ..codecs.selector import AdaptiveCompressionSelector
+from ..parallel import StreamingPlan, optimize_streaming
+from ..settings import EncoderSettings, available_cores
+
+#: Chunks measured before choosing (each is encoded once more for the measurement).
+SAMPLE_CHUNKS = 2
+
+
+def plan_threads(sample: list[Buffer], settings: EncoderSettings) -> tuple[int, StreamingPlan]:
+    """Worker threads for the encoder, from measuring it on ``sample`` chunks."""
+    selector = AdaptiveCompressionSelector(settings.level, trial=settings.trial)
+    plan = optimize_streaming(
+        partial(encode_chunk, selector=selector),
+        iter(sample),
+        sample_size=len(sample),
+        max_workers=available_cores(),
+        backends=("serial", "threads"),
+    )
+    threads = plan.n_jobs if plan.backend == "threads" else 1
+    return max(1, threads), plan
