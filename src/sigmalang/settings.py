@@ -53,6 +53,7 @@ class EncoderSettings:
     trial: bool | None = None  # measure candidates on a sample for every chunk (default: level >= 9)
     segment_size: int | None = None  # bytes of input sharing one zstd context (default DEFAULT_SEGMENT_SIZE)
     long_distance: bool | None = None  # zstd long-distance matching in segments (default: on)
+    adaptive: bool = True  # False: no detector, every chunk is plain zstd at `level` (for comparison)
 
     def __post_init__(self) -> None:
         if not isinstance(self.level, int) or not MIN_LEVEL <= self.level <= MAX_LEVEL:

@@ -72,3 +72,9 @@ def test_trial_mode_at_high_levels_is_on_and_can_be_forced():
 
 def test_empty_chunk_is_raw():
     assert SELECT.choose(b"").strategy is Strategy.RAW
+
+
+def test_detector_off_means_plain_zstd_for_every_chunk():
+    fixed = AdaptiveCompressionSelector(3, adaptive=False)
+    choice = fixed.choose(corpus.int_counters(MIB))
+    assert (choice.strategy, choice.kind) == (Strategy.PATTERN, None)

@@ -12,9 +12,15 @@ from .args import build_parser
 
 
 def _subcommands() -> dict[str, Callable[[list[str]], int]]:
-    from . import demo, info
+    from . import bench_cmd, demo, info, profile_cmd
 
-    return {"info": info.main, "verify": lambda argv: main(["--test", *argv]), "demo": demo.main}
+    return {
+        "info": info.main,
+        "verify": lambda argv: main(["--test", *argv]),
+        "demo": demo.main,
+        "bench": bench_cmd.main,
+        "profile": profile_cmd.main,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -56,9 +56,11 @@ class AdaptiveCompressionSelector:
         detector: PatternDetector | None = None,
         *,
         trial: bool | None = None,
+        adaptive: bool = True,
         pattern: PatternCodec | None = None,
     ) -> None:
         self.level = level
+        self.adaptive = adaptive
         self.detector = detector or PatternDetector()
         self.trial = level >= TRIAL_LEVEL if trial is None else trial
         self._pattern = pattern or PatternCodec()
@@ -69,6 +71,8 @@ class AdaptiveCompressionSelector:
     def choose(self, raw: Buffer) -> Choice:
         if not len(raw):
             return Choice(Strategy.RAW, 0, reason="empty")
+        if not self.adaptive:
+            return Choice(Strategy.PATTERN, self.level, reason="detector off: fixed zstd")
         detection = self.detector.detect(raw)
         kind = detection.kind
         if kind is DataKind.INCOMPRESSIBLE:

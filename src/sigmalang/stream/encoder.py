@@ -43,7 +43,7 @@ class FrameWriter:
     ) -> None:
         self._write = write
         self._settings = settings
-        self._selector = AdaptiveCompressionSelector(settings.level, trial=settings.trial)
+        self._selector = AdaptiveCompressionSelector(settings.level, trial=settings.trial, adaptive=settings.adaptive)
         self._chunks_per_segment = settings.chunks_per_segment(chunk_size)
         self._window = self._chunks_per_segment * chunk_size
         # Enough chunks in flight for every worker to hold a segment of its own.
@@ -182,10 +182,18 @@ class StreamingEncoder:
         segment_size: int | None = None,
         long_distance: bool | None = None,
         trial: bool | None = None,
+        adaptive: bool = True,
         settings: EncoderSettings | None = None,
     ) -> None:
         self.settings = settings or EncoderSettings(
-            level, threads, chunk_size, max_in_flight, trial=trial, segment_size=segment_size, long_distance=long_distance
+            level,
+            threads,
+            chunk_size,
+            max_in_flight,
+            trial=trial,
+            segment_size=segment_size,
+            long_distance=long_distance,
+            adaptive=adaptive,
         )
         self._totals = StreamStats()
         self.last_pool: BufferPool | None = None

@@ -17,7 +17,7 @@ SAMPLE_CHUNKS = 2
 
 def plan_threads(sample: list[Buffer], settings: EncoderSettings) -> tuple[int, StreamingPlan]:
     """Worker threads for the encoder, from measuring it on ``sample`` chunks."""
-    selector = AdaptiveCompressionSelector(settings.level, trial=settings.trial)
+    selector = AdaptiveCompressionSelector(settings.level, trial=settings.trial, adaptive=settings.adaptive)
     plan = optimize_streaming(
         partial(encode_chunk, selector=selector),
         iter(sample),

@@ -1,0 +1,98 @@
+"""``sigmalang profile``: peak memory and speed over input sizes, beside a whole-buffer zstd baseline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from ..profile.data import KIND_NAMES
+from ..profile.plot import plot_profile
+from ..profile.report import console_for_tables, print_profile
+from ..profile.runner import DEFAULT_SIZES_MIB, FULL_EXTRA_MIB, MIB, ProfileSettings, run_profile
+from ..settings import DEFAULT_LEVEL
+from .args import _level, _threads
+
+MODES = {"encode": ("encode",), "decode": ("decode",), "both": ("encode", "decode")}
+
+
+def _sizes(value: str) -> tuple[int, ...]:
+    """A comma-separated list of sizes in MiB, such as 1,4,16."""
+    try:
+        sizes = tuple(int(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MiB sizes separated by commas, such as 1,4,16; got {value!r}") from None
+    if not sizes:
+        raise argparse.ArgumentTypeError("expected at least one size")
+    if any(s < 1 for s in sizes):
+        raise argparse.ArgumentTypeError(f"sizes must be whole MiB >= 1, got {value!r}")
+    return tuple(sorted(set(sizes)))
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+def _data(value: str) -> str:
+    if value in KIND_NAMES:
+        return value
+    if not os.path.isfile(value):
+        raise argparse.ArgumentTypeError(f"expected {', '.join(KIND_NAMES)} or an existing file, got {value!r}")
+    if os.path.getsize(value) == 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is empty: nothing to repeat")
+    return os.path.abspath(value)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sigmalang profile",
+        description="Measure peak memory (child process RSS, sampled over time), Python-heap peak and MB/s of "
+        "streaming encode/decode over input sizes, beside zstd on the whole buffer in memory. Each run is a "
+        "fresh process. Writes profile.json and, with matplotlib, PNG charts.",
+    )
+    parser.add_argument("--sizes", type=_sizes, default=None, metavar="MIB,...",
+                        help=f"input sizes in MiB (default {','.join(map(str, DEFAULT_SIZES_MIB))})")
+    parser.add_argument("--full", action="store_true", help=f"also {','.join(map(str, FULL_EXTRA_MIB))} MiB")
+    parser.add_argument("--runs", type=_positive, default=3, metavar="N", help="timed runs per point (default 3)")
+    parser.add_argument("--mode", choices=tuple(MODES), default="both", help="what to measure (default both)")
+    parser.add_argument("-T", "--threads", type=_threads, default=0, metavar="N", help="threads (0 = all cores)")
+    parser.add_argument("--level", type=_level, default=DEFAULT_LEVEL, metavar="N", help=f"level (default {DEFAULT_LEVEL})")
+    parser.add_argument("--data", type=_data, default="mixed", metavar="KIND|PATH",
+                        help=f"{', '.join(KIND_NAMES)}, or a file repeated to each size (default mixed)")
+    parser.add_argument("--out", type=Path, default=Path("profile-out"), metavar="DIR",
+                        help="where profile.json and the charts go (default ./profile-out)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    sizes_mib = args.sizes or DEFAULT_SIZES_MIB
+    if args.full:
+        sizes_mib = tuple(sorted({*sizes_mib, *FULL_EXTRA_MIB}))
+    settings = ProfileSettings(
+        sizes=tuple(s * MIB for s in sizes_mib), runs=args.runs, modes=MODES[args.mode],
+        threads=args.threads, level=args.level, data=args.data,
+    )
+    console = console_for_tables()
+    progress = None if args.quiet else (lambda message: console.print(f"[dim]{message}[/dim]"))
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        console.print(f"sigmalang profile: cannot create --out {args.out}: {exc}")
+        return 1
+    doc = run_profile(settings, progress)
+    files, skipped = plot_profile(doc, args.out)
+    doc["charts"] = {"files": files, "skipped": skipped}
+    path = args.out / "profile.json"
+    path.write_text(json.dumps(doc, indent=1))
+    print_profile(doc, console)
+    console.print(f"wrote {path}")
+    return 0
