@@ -19,6 +19,8 @@ CHUNK_SIZE_LIMIT = 64 * 1024 * 1024
 #: holds one window of this size.
 DEFAULT_SEGMENT_SIZE = 8 * 1024 * 1024
 MAX_SEGMENT_SIZE = 64 * 1024 * 1024
+#: Segments at least this long use zstd long-distance matching by default.
+LONG_DISTANCE_MIN_WINDOW = 32 * 1024 * 1024
 
 
 def choose_chunk_size(input_size: int | None) -> int:
@@ -52,7 +54,7 @@ class EncoderSettings:
     max_in_flight: int | None = None
     trial: bool | None = None  # measure candidates on a sample for every chunk (default: level >= 9)
     segment_size: int | None = None  # bytes of input sharing one zstd context (default DEFAULT_SEGMENT_SIZE)
-    long_distance: bool | None = None  # zstd long-distance matching in segments (default: on)
+    long_distance: bool | None = None  # zstd long-distance matching in segments (default: segments >= 32 MiB)
     adaptive: bool = True  # False: no detector, every chunk is plain zstd at `level` (for comparison)
 
     def __post_init__(self) -> None:
@@ -70,6 +72,12 @@ class EncoderSettings:
             not isinstance(self.segment_size, int) or not 1 <= self.segment_size <= MAX_SEGMENT_SIZE
         ):
             raise ValueError(f"segment_size must be an integer from 1 to {MAX_SEGMENT_SIZE}, got {self.segment_size!r}")
+
+    def uses_long_distance(self, window: int) -> bool:
+        """Long-distance matching pays only over long windows; within 8 MiB the
+        regular match finder sees nearly everything and LDM costs ~20 % speed
+        (measured with ``benchmarks/adaptive.py``)."""
+        return self.long_distance if self.long_distance is not None else window >= LONG_DISTANCE_MIN_WINDOW
 
     def chunks_per_segment(self, chunk_size: int) -> int:
         """How many chunks share one zstd context (1: every chunk stands alone)."""

@@ -83,7 +83,7 @@ class FrameWriter:
         if not continues:
             self._segment += 1
             shared = self._chunks_per_segment > 1
-            long_distance = self._settings.long_distance is not False
+            long_distance = self._settings.uses_long_distance(self._window)
             self._context = EncodeContext(self._settings.level, self._window, long_distance) if shared else None
         self._within_segment = (self._within_segment + 1) % self._chunks_per_segment
         # A segment's chunks share a lane: they must be encoded in order, by one worker.
