@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .. import __version__
+from . import types
 from ..settings import DEFAULT_LEVEL, MAX_LEVEL, MIN_LEVEL
 
 SUFFIX = ".sgl"
@@ -21,43 +22,6 @@ subcommands (give them first):
   sigmalang bench [PATH...]   compare with other compressors on the same data
   sigmalang profile           peak memory and time over input sizes
 """
-
-
-def _threads(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of threads, got {value!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"threads must be >= 0 (0 = all cores), got {n}")
-    return n
-
-
-def _level(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a level from {MIN_LEVEL} to {MAX_LEVEL}, got {value!r}") from None
-    if not MIN_LEVEL <= n <= MAX_LEVEL:
-        raise argparse.ArgumentTypeError(f"level must be from {MIN_LEVEL} to {MAX_LEVEL}, got {n}")
-    return n
-
-
-def _size(value: str) -> int:
-    """Sizes like 65536, 64K, 4M (binary units)."""
-    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
-    text = value.strip().upper().removesuffix("IB").removesuffix("B")
-    factor = 1
-    if text and text[-1] in units:
-        factor = units[text[-1]]
-        text = text[:-1]
-    try:
-        n = int(text) * factor
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a size such as 65536, 256K or 4M, got {value!r}") from None
-    if n <= 0:
-        raise argparse.ArgumentTypeError(f"size must be positive, got {value!r}")
-    return n
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,11 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     keep.add_argument("-k", "--keep", dest="remove", action="store_false", help="keep input files (default)")
     keep.add_argument("--rm", dest="remove", action="store_true", help="remove input files after success")
     parser.add_argument("-f", "--force", action="store_true", help="overwrite existing output; write compressed data to a terminal")
-    parser.add_argument("-T", "--threads", type=_threads, default=0, metavar="N", help="worker threads (0 = all cores; default 0)")
-    parser.add_argument("--level", type=_level, default=None, metavar="N", help=f"level {MIN_LEVEL}-{MAX_LEVEL} (default {DEFAULT_LEVEL})")
+    parser.add_argument("-T", "--threads", type=types.threads, default=0, metavar="N", help="worker threads (0 = all cores; default 0)")
+    parser.add_argument("--level", type=types.level, default=None, metavar="N", help=f"level {MIN_LEVEL}-{MAX_LEVEL} (default {DEFAULT_LEVEL})")
     for n in range(MIN_LEVEL, MAX_LEVEL + 1):
         parser.add_argument(f"-{n}", dest="level", action="store_const", const=n, help=argparse.SUPPRESS)
-    parser.add_argument("--chunk-size", type=_size, default=None, metavar="SIZE", help="chunk size (default: from input size, 64K-4M)")
+    parser.add_argument("--chunk-size", type=types.byte_size, default=None, metavar="SIZE", help="chunk size (default: from input size, 64K-4M)")
     parser.add_argument("-S", "--suffix", default=SUFFIX, help=f"suffix of compressed files (default {SUFFIX})")
     parser.add_argument("-q", "--quiet", action="store_true", help="print no warnings or summaries")
     parser.add_argument("-v", "--verbose", action="store_true", help="print a summary per file")

@@ -14,8 +14,7 @@ from ..bench.report import print_bench
 from ..profile.report import console_for_tables
 from ..bench.runner import MIB, BenchInput, BenchSettings, builtin_input, run_bench
 from ..profile.data import KIND_NAMES
-from .args import _threads
-from .profile_cmd import _positive, _sizes
+from . import types
 
 
 def _path(value: str) -> str:
@@ -26,21 +25,7 @@ def _path(value: str) -> str:
     return value
 
 
-def _seconds(value: str) -> float:
-    try:
-        n = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {value!r}") from None
-    if n <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {value!r}")
-    return n
-
-
-def _levels(value: str) -> tuple[int, ...]:
-    levels = _sizes(value)
-    if any(not 1 <= lv <= 19 for lv in levels):
-        raise argparse.ArgumentTypeError(f"levels must be from 1 to 19, got {value!r}")
-    return levels
+_levels = types.int_list(types.level, "1,3,9,19")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,17 +36,17 @@ def build_parser() -> argparse.ArgumentParser:
         "With no PATH, the built-in generated sample (the one 'sigmalang demo' uses).",
     )
     parser.add_argument("paths", nargs="*", type=_path, metavar="PATH", help="files to compress (default: the built-in sample)")
-    parser.add_argument("--size", type=_positive, default=32, metavar="MIB", help="size of the built-in sample in MiB (default 32)")
+    parser.add_argument("--size", type=types.positive, default=32, metavar="MIB", help="size of the built-in sample in MiB (default 32)")
     parser.add_argument("--data", choices=KIND_NAMES, default="mixed", help="which built-in sample (default mixed)")
-    parser.add_argument("--runs", type=_positive, default=3, metavar="N", help="timed runs per measurement; best shown (default 3)")
-    parser.add_argument("--budget", type=_seconds, default=5.0, metavar="SECONDS",
+    parser.add_argument("--runs", type=types.positive, default=3, metavar="N", help="timed runs per measurement; best shown (default 3)")
+    parser.add_argument("--budget", type=types.seconds, default=5.0, metavar="SECONDS",
                         help="stop repeating a measurement after this long, after at least one run (default 5)")
-    parser.add_argument("-T", "--threads", type=_threads, default=0, metavar="N",
+    parser.add_argument("-T", "--threads", type=types.threads, default=0, metavar="N",
                         help="threads for sigmalang, python-zstandard, blosc2 and the zstd CLI (0 = all cores)")
     parser.add_argument("--levels", type=_levels, default=(1, 3, 9, 19), metavar="L,...", help="sigmalang levels (default 1,3,9,19)")
-    parser.add_argument("--cap", type=_positive, default=4, metavar="MIB",
+    parser.add_argument("--cap", type=types.positive, default=4, metavar="MIB",
                         help="slow codecs (level 19, lzma) are measured on the first MIB of each input (default 4)")
-    parser.add_argument("--typesize", type=_positive, default=None, metavar="BYTES",
+    parser.add_argument("--typesize", type=types.positive, default=None, metavar="BYTES",
                         help="element size of numeric PATH inputs: enables blosc2 with byte shuffle on them")
     parser.add_argument("--no-cli", action="store_true", help="leave out the zstd command line")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON")

@@ -14,7 +14,7 @@ from rich.table import Table
 from .. import compress, decompress
 from ..corpus import MIX, mixed
 from ..settings import DEFAULT_LEVEL, available_cores
-from .args import _level, _threads
+from . import types
 
 
 def _best_time(func: Callable[[], object], runs: int) -> tuple[float, object]:
@@ -30,8 +30,8 @@ def _best_time(func: Callable[[], object], runs: int) -> tuple[float, object]:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="sigmalang demo", description="Compress a generated sample of mixed data and compare with zstd.")
     parser.add_argument("--size", type=int, default=32, metavar="MB", help="sample size in MiB (default 32)")
-    parser.add_argument("--level", type=_level, default=DEFAULT_LEVEL)
-    parser.add_argument("-T", "--threads", type=_threads, default=0, metavar="N", help="threads (0 = all cores)")
+    parser.add_argument("--level", type=types.level, default=DEFAULT_LEVEL)
+    parser.add_argument("-T", "--threads", type=types.threads, default=0, metavar="N", help="threads (0 = all cores)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs; the best is shown (default 3)")
     args = parser.parse_args(argv)
     if args.size < 1 or args.runs < 1:

@@ -12,32 +12,12 @@ from ..profile.plot import plot_profile
 from ..profile.report import console_for_tables, print_profile
 from ..profile.runner import DEFAULT_SIZES_MIB, FULL_EXTRA_MIB, MIB, ProfileSettings, run_profile
 from ..settings import DEFAULT_LEVEL
-from .args import _level, _threads
+from . import types
 
 MODES = {"encode": ("encode",), "decode": ("decode",), "both": ("encode", "decode")}
 
 
-def _sizes(value: str) -> tuple[int, ...]:
-    """A comma-separated list of sizes in MiB, such as 1,4,16."""
-    try:
-        sizes = tuple(int(part) for part in value.split(",") if part.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected MiB sizes separated by commas, such as 1,4,16; got {value!r}") from None
-    if not sizes:
-        raise argparse.ArgumentTypeError("expected at least one size")
-    if any(s < 1 for s in sizes):
-        raise argparse.ArgumentTypeError(f"sizes must be whole MiB >= 1, got {value!r}")
-    return tuple(sorted(set(sizes)))
-
-
-def _positive(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
-    return n
+_sizes = types.int_list(types.bounded_int(1, None, "whole MiB"), "1,4,16")
 
 
 def _data(value: str) -> str:
@@ -60,10 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sizes", type=_sizes, default=None, metavar="MIB,...",
                         help=f"input sizes in MiB (default {','.join(map(str, DEFAULT_SIZES_MIB))})")
     parser.add_argument("--full", action="store_true", help=f"also {','.join(map(str, FULL_EXTRA_MIB))} MiB")
-    parser.add_argument("--runs", type=_positive, default=3, metavar="N", help="timed runs per point (default 3)")
+    parser.add_argument("--runs", type=types.positive, default=3, metavar="N", help="timed runs per point (default 3)")
     parser.add_argument("--mode", choices=tuple(MODES), default="both", help="what to measure (default both)")
-    parser.add_argument("-T", "--threads", type=_threads, default=0, metavar="N", help="threads (0 = all cores)")
-    parser.add_argument("--level", type=_level, default=DEFAULT_LEVEL, metavar="N", help=f"level (default {DEFAULT_LEVEL})")
+    parser.add_argument("-T", "--threads", type=types.threads, default=0, metavar="N", help="threads (0 = all cores)")
+    parser.add_argument("--level", type=types.level, default=DEFAULT_LEVEL, metavar="N", help=f"level (default {DEFAULT_LEVEL})")
     parser.add_argument("--data", type=_data, default="mixed", metavar="KIND|PATH",
                         help=f"{', '.join(KIND_NAMES)}, or a file repeated to each size (default mixed)")
     parser.add_argument("--out", type=Path, default=Path("profile-out"), metavar="DIR",

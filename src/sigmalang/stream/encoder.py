@@ -6,8 +6,8 @@ import asyncio
 import os
 import stat
 import time
-from itertools import islice
-from typing import BinaryIO, Callable, Optional
+from itertools import chain, islice
+from typing import BinaryIO, Callable, Iterable, Optional
 
 import xxhash
 
@@ -208,18 +208,9 @@ class StreamingEncoder:
         chunk_size = self.settings.resolved_chunk_size(size)
         threads = self.settings.resolved_threads(-(-size // chunk_size))
         parts: list[Buffer] = []
-        stats = StreamStats()
         started = time.perf_counter()
-        writer = FrameWriter(parts.append, self.settings, threads, chunk_size, stats)
-        try:
-            for start in range(0, size, chunk_size):
-                writer.add(view[start : start + chunk_size])
-            writer.finish()
-        except BaseException:
-            writer.abort()
-            raise
-        stats.elapsed = time.perf_counter() - started
-        self._accumulate(stats)
+        writer = FrameWriter(parts.append, self.settings, threads, chunk_size)
+        self._drive(writer, ((view[start : start + chunk_size], None) for start in range(0, size, chunk_size)), started)
         return b"".join(parts)
 
     # -- streams and files ---------------------------------------------------
@@ -230,7 +221,6 @@ class StreamingEncoder:
         """
         chunk_size = self.settings.resolved_chunk_size(size)
         threads = self.settings.resolved_threads(None if size is None else -(-size // chunk_size))
-        stats = StreamStats()
         started = time.perf_counter()
         sample: list[tuple[bytearray, int]] = []
         self.last_plan = None
@@ -239,21 +229,24 @@ class StreamingEncoder:
             sample = list(islice(read_chunks(src, BufferPool(chunk_size)), SAMPLE_CHUNKS))
             if len(sample) == SAMPLE_CHUNKS:
                 threads, self.last_plan = plan_threads([memoryview(buf)[:n] for buf, n in sample], self.settings)
-        writer = FrameWriter(dst.write, self.settings, threads, chunk_size, stats)
+        writer = FrameWriter(dst.write, self.settings, threads, chunk_size)
         pool = BufferPool.for_in_flight(chunk_size, writer.max_in_flight)
         self.last_pool = pool
+        pooled = ((memoryview(buf)[:n], lambda buf=buf: pool.release(buf)) for buf, n in read_chunks(src, pool))
+        return self._drive(writer, chain(((memoryview(buf)[:n], None) for buf, n in sample), pooled), started)
+
+    def _drive(self, writer: FrameWriter, chunks: Iterable[tuple[Buffer, Callable[[], None] | None]], started: float) -> StreamStats:
+        """Feed ``chunks`` to ``writer`` and finish the stream; on any error stop the workers."""
         try:
-            for buf, n in sample:
-                writer.add(memoryview(buf)[:n])
-            for buf, n in read_chunks(src, pool):
-                writer.add(memoryview(buf)[:n], lambda buf=buf: pool.release(buf))
+            for raw, on_written in chunks:
+                writer.add(raw, on_written)
             writer.finish()
         except BaseException:
             writer.abort()
             raise
-        stats.elapsed = time.perf_counter() - started
-        self._accumulate(stats)
-        return stats
+        writer.stats.elapsed = time.perf_counter() - started
+        self._accumulate(writer.stats)
+        return writer.stats
 
     def encode_file(self, src_path: str | os.PathLike[str], dst_path: str | os.PathLike[str]) -> StreamStats:
         """Compress one file into another (``dst_path`` is overwritten)."""
