@@ -19,6 +19,8 @@ CHUNK_SIZE_LIMIT = 64 * 1024 * 1024
 #: holds one window of this size.
 DEFAULT_SEGMENT_SIZE = 8 * 1024 * 1024
 MAX_SEGMENT_SIZE = 64 * 1024 * 1024
+#: Inputs of known size are cut into at least this many segments by default.
+MIN_SEGMENTS = 4
 #: Segments at least this long use zstd long-distance matching by default.
 LONG_DISTANCE_MIN_WINDOW = 32 * 1024 * 1024
 
@@ -79,9 +81,20 @@ class EncoderSettings:
         (measured with ``benchmarks/adaptive.py``)."""
         return self.long_distance if self.long_distance is not None else window >= LONG_DISTANCE_MIN_WINDOW
 
-    def chunks_per_segment(self, chunk_size: int) -> int:
-        """How many chunks share one zstd context (1: every chunk stands alone)."""
-        segment = self.segment_size if self.segment_size is not None else DEFAULT_SEGMENT_SIZE
+    def chunks_per_segment(self, chunk_size: int, input_size: int | None = None) -> int:
+        """How many chunks share one zstd context (1: every chunk stands alone).
+
+        By default inputs of known size get at least ``MIN_SEGMENTS`` segments,
+        so that small inputs still spread over the cores (segments are the unit
+        of parallel work); like the chunk size, this depends on the input size
+        only, never on the thread count.
+        """
+        if self.segment_size is not None:
+            segment = self.segment_size
+        else:
+            segment = DEFAULT_SEGMENT_SIZE
+            if input_size is not None:
+                segment = min(segment, max(chunk_size, -(-input_size // MIN_SEGMENTS)))
         return max(1, segment // chunk_size)
 
     def resolved_chunk_size(self, input_size: int | None) -> int:

@@ -152,7 +152,7 @@ def test_threads_zero_plans_with_the_parallel_engine_and_keeps_the_output():
     data = log_text(3 << 20)
     planned = StreamingEncoder(threads=0, chunk_size=1 << 20)
     out = io.BytesIO()
-    planned.encode_stream(io.BytesIO(data), out)
+    planned.encode_stream(io.BytesIO(data), out, size=len(data))
     plan = planned.last_plan
     assert plan is not None and plan.backend in ("serial", "threads") and plan.n_jobs >= 1
     assert "Measured" in plan.explain()

@@ -99,3 +99,15 @@ def test_info_counts_segmented_chunks():
     info = inspect_stream(io.BytesIO(encode(TEXT, 50_000, 200_000)))
     assert info.chunks == -(-len(TEXT) // 50_000)
     assert info.raw_size == len(TEXT)
+
+
+def test_small_inputs_get_at_least_four_segments_by_default():
+    from sigmalang.settings import EncoderSettings
+
+    settings = EncoderSettings()
+    assert settings.chunks_per_segment(1 << 20, 4 << 20) == 1  # 4 MiB input: four 1 MiB segments
+    assert settings.chunks_per_segment(4 << 20, 64 << 20) == 2  # large input: 8 MiB segments
+    assert settings.chunks_per_segment(4 << 20, None) == 2  # unknown size: the default
+    assert EncoderSettings(segment_size=16 << 20).chunks_per_segment(1 << 20, 4 << 20) == 16
+    starts = [c for c in chunks_of(sigmalang.compress(TEXT * 8)) if not c.continues]
+    assert len(starts) >= 4

@@ -39,12 +39,18 @@ class FrameWriter:
     """
 
     def __init__(
-        self, write: Write, settings: EncoderSettings, threads: int, chunk_size: int, stats: StreamStats | None = None
+        self,
+        write: Write,
+        settings: EncoderSettings,
+        threads: int,
+        chunk_size: int,
+        stats: StreamStats | None = None,
+        input_size: int | None = None,
     ) -> None:
         self._write = write
         self._settings = settings
         self._selector = AdaptiveCompressionSelector(settings.level, trial=settings.trial, adaptive=settings.adaptive)
-        self._chunks_per_segment = settings.chunks_per_segment(chunk_size)
+        self._chunks_per_segment = settings.chunks_per_segment(chunk_size, input_size)
         self._window = self._chunks_per_segment * chunk_size
         # Enough chunks in flight for every worker to hold a segment of its own.
         in_flight = settings.max_in_flight or max(2, self._chunks_per_segment + 1) * threads
@@ -209,7 +215,7 @@ class StreamingEncoder:
         threads = self.settings.resolved_threads(-(-size // chunk_size))
         parts: list[Buffer] = []
         started = time.perf_counter()
-        writer = FrameWriter(parts.append, self.settings, threads, chunk_size)
+        writer = FrameWriter(parts.append, self.settings, threads, chunk_size, input_size=size)
         self._drive(writer, ((view[start : start + chunk_size], None) for start in range(0, size, chunk_size)), started)
         return b"".join(parts)
 
@@ -229,7 +235,7 @@ class StreamingEncoder:
             sample = list(islice(read_chunks(src, BufferPool(chunk_size)), SAMPLE_CHUNKS))
             if len(sample) == SAMPLE_CHUNKS:
                 threads, self.last_plan = plan_threads([memoryview(buf)[:n] for buf, n in sample], self.settings)
-        writer = FrameWriter(dst.write, self.settings, threads, chunk_size)
+        writer = FrameWriter(dst.write, self.settings, threads, chunk_size, input_size=size)
         pool = BufferPool.for_in_flight(chunk_size, writer.max_in_flight)
         self.last_pool = pool
         pooled = ((memoryview(buf)[:n], lambda buf=buf: pool.release(buf)) for buf, n in read_chunks(src, pool))
