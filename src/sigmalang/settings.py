@@ -19,7 +19,7 @@ CHUNK_SIZE_LIMIT = 64 * 1024 * 1024
 #: holds one window of this size.
 DEFAULT_SEGMENT_SIZE = 8 * 1024 * 1024
 MAX_SEGMENT_SIZE = 64 * 1024 * 1024
-#: Inputs of known size are cut into at least this many segments by default.
+#: By default a segment is at most this fraction of an input of known size.
 MIN_SEGMENTS = 4
 #: Segments at least this long use zstd long-distance matching by default.
 LONG_DISTANCE_MIN_WINDOW = 32 * 1024 * 1024
@@ -84,10 +84,11 @@ class EncoderSettings:
     def chunks_per_segment(self, chunk_size: int, input_size: int | None = None) -> int:
         """How many chunks share one zstd context (1: every chunk stands alone).
 
-        By default inputs of known size get at least ``MIN_SEGMENTS`` segments,
-        so that small inputs still spread over the cores (segments are the unit
-        of parallel work); like the chunk size, this depends on the input size
-        only, never on the thread count.
+        By default a segment of an input of known size is at most a
+        ``MIN_SEGMENTS``-th of it (but never less than a chunk), so that small
+        inputs still spread over the cores: segments are the unit of parallel
+        work. Like the chunk size, this depends on the input size only, never
+        on the thread count.
         """
         if self.segment_size is not None:
             segment = self.segment_size

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import enum
 
+import numpy as np
+
 from . import transforms
 from .base import Buffer, Encoded, Strategy
 from .context import DecodeContext, EncodeContext
@@ -44,15 +46,28 @@ def apply(data: Buffer, width: int, transform: Transform) -> bytes | Buffer:
     return out
 
 
-def undo(data: Buffer, width: int, transform: Transform) -> Buffer:
-    out: Buffer = data
+def undo(data: Buffer, width: int, transform: Transform) -> bytes:
+    out = bytearray(len(data))
+    undo_into(data, width, transform, memoryview(out))
+    return bytes(out)
+
+
+def undo_into(data: Buffer, width: int, transform: Transform, out: memoryview) -> None:
+    """Undo ``transform`` writing straight into ``out`` (same length as ``data``):
+    one strided copy to unshuffle, then the running sum or xor in place."""
+    src = np.frombuffer(data, dtype=np.uint8)
+    dst = np.frombuffer(out, dtype=np.uint8)
+    body = src.size - src.size % width
     if transform & Transform.SHUFFLE:
-        out = transforms.unshuffle(out, width)
+        dst[:body].reshape(-1, width)[...] = src[:body].reshape(width, -1).T
+    else:
+        dst[:body] = src[:body]
+    dst[body:] = src[body:]
+    values = dst[:body].view(np.dtype(transforms.UINT[width]).newbyteorder("<"))
     if transform & Transform.DELTA:
-        out = transforms.delta_decode(out, width)
+        np.cumsum(values, dtype=values.dtype, out=values)
     elif transform & Transform.XOR:
-        out = transforms.xor_decode(out, width)
-    return out
+        np.bitwise_xor.accumulate(values, out=values)
 
 
 class DeltaCodec:
@@ -90,7 +105,8 @@ class DeltaCodec:
         return undo(self._zstd.decode(b"", data, raw_length, context), width, transform)
 
     def decode_into(self, params: bytes, data: Buffer, out: memoryview, context: DecodeContext | None = None) -> None:
-        decoded = self.decode(params, data, len(out), context)
-        if len(decoded) != len(out):
-            raise ValueError(f"DELTA chunk decoded to {len(decoded)} bytes, header says {len(out)}")
-        out[:] = decoded
+        width, transform = self.parse_params(params)
+        transformed = self._zstd.decode(b"", data, len(out), context)
+        if len(transformed) != len(out):
+            raise ValueError(f"DELTA chunk decoded to {len(transformed)} bytes, header says {len(out)}")
+        undo_into(transformed, width, transform, out)

@@ -11,7 +11,7 @@ import numpy as np
 from .base import Buffer
 
 WIDTHS = (1, 2, 4, 8)
-_UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 
 def _split(data: Buffer, width: int) -> tuple[np.ndarray, bytes]:
@@ -23,7 +23,7 @@ def _split(data: Buffer, width: int) -> tuple[np.ndarray, bytes]:
 def delta_encode(data: Buffer, width: int) -> bytes:
     """Each element minus the one before it (wrapping), little-endian unsigned."""
     body, tail = _split(data, width)
-    values = body.view(np.dtype(_UINT[width]).newbyteorder("<"))
+    values = body.view(np.dtype(UINT[width]).newbyteorder("<"))
     out = np.empty_like(values)
     if values.size:
         out[0] = values[0]
@@ -33,14 +33,14 @@ def delta_encode(data: Buffer, width: int) -> bytes:
 
 def delta_decode(data: Buffer, width: int) -> bytes:
     body, tail = _split(data, width)
-    values = body.view(np.dtype(_UINT[width]).newbyteorder("<"))
+    values = body.view(np.dtype(UINT[width]).newbyteorder("<"))
     return np.cumsum(values, dtype=values.dtype).tobytes() + tail
 
 
 def xor_encode(data: Buffer, width: int) -> bytes:
     """Each element XOR the one before it: keeps equal high bits of floats at zero."""
     body, tail = _split(data, width)
-    values = body.view(np.dtype(_UINT[width]).newbyteorder("<"))
+    values = body.view(np.dtype(UINT[width]).newbyteorder("<"))
     out = values.copy()
     if values.size > 1:
         np.bitwise_xor(values[1:], values[:-1], out=out[1:])
@@ -49,7 +49,7 @@ def xor_encode(data: Buffer, width: int) -> bytes:
 
 def xor_decode(data: Buffer, width: int) -> bytes:
     body, tail = _split(data, width)
-    values = body.view(np.dtype(_UINT[width]).newbyteorder("<"))
+    values = body.view(np.dtype(UINT[width]).newbyteorder("<"))
     return np.bitwise_xor.accumulate(values).tobytes() + tail
 
 
