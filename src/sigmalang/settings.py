@@ -87,14 +87,14 @@ class EncoderSettings:
         By default a segment of an input of known size is at most a
         ``MIN_SEGMENTS``-th of it (but never less than a chunk), so that small
         inputs still spread over the cores: segments are the unit of parallel
-        work. Like the chunk size, this depends on the input size only, never
-        on the thread count.
+        work. Like the chunk size, this depends on the input size only (and not
+        at all when ``chunk_size`` is given), never on the thread count.
         """
         if self.segment_size is not None:
             segment = self.segment_size
         else:
             segment = DEFAULT_SEGMENT_SIZE
-            if input_size is not None:
+            if input_size is not None and self.chunk_size is None:
                 segment = min(segment, max(chunk_size, -(-input_size // MIN_SEGMENTS)))
         return max(1, segment // chunk_size)
 
