@@ -16,13 +16,15 @@ STREAM_CHUNK_SIZE = MAX_CHUNK_SIZE
 CHUNK_SIZE_LIMIT = 64 * 1024 * 1024
 #: Input bytes whose chunks share one zstd context (window); segments are the
 #: units of parallel decoding and seeking. Each encoding or decoding worker
-#: holds one window of this size.
+#: holds one window of this size. Input read in sequence (pipes, generators)
+#: must also be held while it waits for its worker, so it gets shorter
+#: segments than input the workers can read by position (bytes in memory,
+#: regular files).
 DEFAULT_SEGMENT_SIZE = 8 * 1024 * 1024
+RANDOM_ACCESS_SEGMENT_SIZE = 32 * 1024 * 1024
 MAX_SEGMENT_SIZE = 64 * 1024 * 1024
 #: By default a segment is at most this fraction of an input of known size.
 MIN_SEGMENTS = 4
-#: Segments at least this long use zstd long-distance matching by default.
-LONG_DISTANCE_MIN_WINDOW = 32 * 1024 * 1024
 
 
 def choose_chunk_size(input_size: int | None) -> int:
@@ -56,7 +58,7 @@ class EncoderSettings:
     max_in_flight: int | None = None
     trial: bool | None = None  # measure candidates on a sample for every chunk (default: level >= 9)
     segment_size: int | None = None  # bytes of input sharing one zstd context (default DEFAULT_SEGMENT_SIZE)
-    long_distance: bool | None = None  # zstd long-distance matching in segments (default: segments >= 32 MiB)
+    long_distance: bool | None = None  # zstd long-distance matching in segments (default: off)
     adaptive: bool = True  # False: no detector, every chunk is plain zstd at `level` (for comparison)
 
     def __post_init__(self) -> None:
@@ -76,12 +78,13 @@ class EncoderSettings:
             raise ValueError(f"segment_size must be an integer from 1 to {MAX_SEGMENT_SIZE}, got {self.segment_size!r}")
 
     def uses_long_distance(self, window: int) -> bool:
-        """Long-distance matching pays only over long windows; within 8 MiB the
-        regular match finder sees nearly everything and LDM costs ~20 % speed
-        (measured with ``benchmarks/adaptive.py``)."""
-        return self.long_distance if self.long_distance is not None else window >= LONG_DISTANCE_MIN_WINDOW
+        """zstd's long-distance matching, off unless asked for: within a segment
+        window the regular match finder already reaches every repeat, and LDM
+        costs about a fifth of the speed and hurts some data (small JSON
+        records); it helps binaries (``benchmarks/adaptive.py`` compares)."""
+        return bool(self.long_distance)
 
-    def chunks_per_segment(self, chunk_size: int, input_size: int | None = None) -> int:
+    def chunks_per_segment(self, chunk_size: int, input_size: int | None = None, random_access: bool = False) -> int:
         """How many chunks share one zstd context (1: every chunk stands alone).
 
         By default a segment of an input of known size is at most a
@@ -93,7 +96,7 @@ class EncoderSettings:
         if self.segment_size is not None:
             segment = self.segment_size
         else:
-            segment = DEFAULT_SEGMENT_SIZE
+            segment = RANDOM_ACCESS_SEGMENT_SIZE if random_access else DEFAULT_SEGMENT_SIZE
             if input_size is not None and self.chunk_size is None:
                 segment = min(segment, max(chunk_size, -(-input_size // MIN_SEGMENTS)))
         return max(1, segment // chunk_size)

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import os
+import stat
+
 import time
-from typing import BinaryIO, Iterator
+from typing import Any, BinaryIO, Iterator
+
+try:
+    import fcntl
+except ImportError:  # Windows: no pwrite either, so the positional writer is never used
+    fcntl = None  # type: ignore[assignment]
 
 from ..codecs.base import Buffer
 from ..codecs.context import DecodeContext
@@ -20,8 +28,26 @@ from .stats import StreamStats
 READ_SIZE = 1 << 20
 
 
-def _decode_job(job: tuple[ChunkGlyph, DecodeContext]) -> Buffer:
-    return decode_chunk(*job)
+def _decode_job(job: tuple[ChunkGlyph, DecodeContext, int]) -> Buffer:
+    glyph, context, _ = job
+    return decode_chunk(glyph, context)
+
+
+class _PositionalWriter:
+    """Decoded chunks written by the workers themselves at their place in a regular
+    file (``os.pwrite``): nothing waits in memory for its turn to be written."""
+
+    def __init__(self, fd: int, base: int) -> None:
+        self.fd = fd
+        self.base = base
+
+    def __call__(self, job: tuple[ChunkGlyph, DecodeContext, int]) -> int:
+        glyph, context, raw_offset = job
+        out = memoryview(decode_chunk(glyph, context))
+        written = 0
+        while written < len(out):
+            written += os.pwrite(self.fd, out[written:], self.base + raw_offset + written)
+        return written
 
 
 class StreamingDecoder:
@@ -44,6 +70,7 @@ class StreamingDecoder:
         self.threads = threads or available_cores()
         self.limits = limits
         self.max_in_flight = max_in_flight
+        self._writer: _PositionalWriter | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -51,9 +78,10 @@ class StreamingDecoder:
         if getattr(self, "_pipeline", None) is not None:
             self._pipeline.close()
         self._parser = GlyphParser(self.limits)
-        self._pipeline: OrderedPipeline[tuple[ChunkGlyph, DecodeContext], Buffer]
-        self._pipeline = OrderedPipeline(_decode_job, self.threads, self.max_in_flight)
-        self._segments = SegmentTracker(self._pipeline, self.max_in_flight)
+        self._pipeline: OrderedPipeline[tuple[ChunkGlyph, DecodeContext, int], Any]
+        self._pipeline = OrderedPipeline(self._writer or _decode_job, self.threads, self.max_in_flight)
+        self._segments = SegmentTracker(self._pipeline, self.max_in_flight, holds_output=self._writer is None)
+        self._raw_position = 0
         self._dicts: dict[int, bytes] = {}
         self.stats = StreamStats(mode="decode", threads=self.threads)
         self._in_flight_bytes = 0
@@ -88,7 +116,9 @@ class StreamingDecoder:
                     self._in_flight_bytes += event.raw_length
                     self.stats.peak_buffered_bytes = max(self.stats.peak_buffered_bytes, self._in_flight_bytes)
                     context, lane = self._segments.place(event)
-                    yield from self._account(self._pipeline.submit((event, context), lane))
+                    job = (event, context, self._raw_position)
+                    self._raw_position += event.raw_length
+                    yield from self._account(self._pipeline.submit(job, lane))
                 elif isinstance(event, DictGlyph):
                     self._dicts[event.dict_id] = event.content
                 elif isinstance(event, MemberStart):
@@ -101,13 +131,16 @@ class StreamingDecoder:
         finally:
             self.stats.elapsed += time.perf_counter() - started
 
-    def _account(self, results: Iterator[Buffer]) -> Iterator[Buffer]:
+    def _account(self, results: Iterator[Any]) -> Iterator[Buffer]:
         for out in results:
-            n = len(out)
+            if isinstance(out, int):  # already written in place by the worker
+                n = out
+            else:
+                n = len(out)
+                yield out
             self._in_flight_bytes -= n
             self.stats.bytes_out += n
             self.stats.chunks += 1
-            yield out
 
     def close(self) -> None:
         """Stop worker threads; pending output is discarded."""
@@ -139,26 +172,54 @@ class StreamingDecoder:
         return b"".join(parts)
 
     def decode_stream(self, src: BinaryIO, dst: BinaryIO) -> StreamStats:
-        """Decode everything ``src`` holds into ``dst``; returns the stats of this call."""
-        self.reset()
-        buf = bytearray(READ_SIZE)
-        view = memoryview(buf)
+        """Decode everything ``src`` holds into ``dst``; returns the stats of this call.
+
+        When ``dst`` is a regular file, workers write each chunk at its place
+        themselves, so decoded data never waits in memory for its turn.
+        """
+        self._writer = _positional_writer(dst)
         try:
-            while True:
-                n = src.readinto(buf) if hasattr(src, "readinto") else _read_into(src, view)
-                if not n:
-                    break
-                for out in self.feed(view[:n]):
+            self.reset()
+            buf = bytearray(READ_SIZE)
+            view = memoryview(buf)
+            try:
+                while True:
+                    n = src.readinto(buf) if hasattr(src, "readinto") else _read_into(src, view)
+                    if not n:
+                        break
+                    for out in self.feed(view[:n]):
+                        dst.write(out)
+                for out in self.flush():
                     dst.write(out)
-            for out in self.flush():
-                dst.write(out)
+            finally:
+                self._pipeline.close()
+            if self._writer is not None:
+                dst.seek(self._writer.base + self._raw_position)
+            return self.stats
         finally:
-            self._pipeline.close()
-        return self.stats
+            self._writer = None
 
     def decode_file(self, src_path: str | os.PathLike[str], dst_path: str | os.PathLike[str]) -> StreamStats:
         with open(src_path, "rb") as src, open(dst_path, "wb") as dst:
             return self.decode_stream(src, dst)
+
+
+def _positional_writer(dst: BinaryIO) -> _PositionalWriter | None:
+    """A writer by position for a regular file opened for writing, else None."""
+    if fcntl is None or not hasattr(os, "pwrite"):
+        return None
+    try:
+        fd = dst.fileno()
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        # With O_APPEND, Linux ignores pwrite's offset and appends: write in order then.
+        appending = bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND)
+        dst.flush()
+        base = dst.tell()
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+    if not regular or appending:
+        return None
+    return _PositionalWriter(fd, base)
 
 
 def _read_into(src: BinaryIO, view: memoryview) -> int:

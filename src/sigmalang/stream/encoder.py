@@ -7,7 +7,7 @@ import os
 import stat
 import time
 from itertools import chain, islice
-from typing import BinaryIO, Callable, Iterable, Optional
+from typing import BinaryIO, Callable, Iterable, Iterator, Optional, TypeVar, Union
 
 import xxhash
 
@@ -22,12 +22,13 @@ from ..pool import BufferPool
 from ..settings import EncoderSettings
 from .pipeline import OrderedPipeline
 from .planning import SAMPLE_CHUNKS, plan_threads
-from .reader import read_chunks
+from .reader import PositionalChunk, positional_chunks, read_chunks
 from .stats import StreamStats
 
 Write = Callable[[Buffer], object]
-_Job = tuple[Buffer, Optional[Callable[[], None]], Optional[EncodeContext], bool]
-_Result = tuple[EncodedChunk, Optional[Callable[[], None]], bool]
+T = TypeVar("T")
+_Job = tuple[Union[Buffer, PositionalChunk], Optional[Callable[[], None]], Optional[EncodeContext], bool, int]
+_Result = tuple[EncodedChunk, Optional[Callable[[], None]], bool, int]
 
 
 class FrameWriter:
@@ -46,11 +47,12 @@ class FrameWriter:
         chunk_size: int,
         stats: StreamStats | None = None,
         input_size: int | None = None,
+        random_access: bool = False,
     ) -> None:
         self._write = write
         self._settings = settings
         self._selector = AdaptiveCompressionSelector(settings.level, trial=settings.trial, adaptive=settings.adaptive)
-        self._chunks_per_segment = settings.chunks_per_segment(chunk_size, input_size)
+        self._chunks_per_segment = settings.chunks_per_segment(chunk_size, input_size, random_access)
         self._window = self._chunks_per_segment * chunk_size
         # Enough chunks in flight for every worker to hold a segment of its own.
         in_flight = settings.max_in_flight or max(2, self._chunks_per_segment + 1) * threads
@@ -77,13 +79,17 @@ class FrameWriter:
         """Chunks queued or being encoded at most (each holds one input buffer)."""
         return self._pipeline.max_in_flight
 
-    def add(self, raw: Buffer, on_written: Callable[[], None] | None = None) -> None:
-        """Queue one chunk; ``on_written`` runs once its bytes are out (to recycle its buffer)."""
+    def add(self, raw: Buffer | PositionalChunk, on_written: Callable[[], None] | None = None) -> None:
+        """Queue one chunk; ``on_written`` runs once its bytes are out (to recycle its buffer).
+
+        A PositionalChunk is read by the worker that encodes it.
+        """
         if not len(raw):
             if on_written is not None:
                 on_written()
             return
-        self._buffered += len(raw)
+        held = 0 if isinstance(raw, PositionalChunk) else len(raw)
+        self._buffered += held
         self.stats.peak_buffered_bytes = max(self.stats.peak_buffered_bytes, self._buffered)
         continues = self._within_segment > 0
         if not continues:
@@ -93,7 +99,7 @@ class FrameWriter:
             self._context = EncodeContext(self._settings.level, self._window, long_distance) if shared else None
         self._within_segment = (self._within_segment + 1) % self._chunks_per_segment
         # A segment's chunks share a lane: they must be encoded in order, by one worker.
-        for result in self._pipeline.submit((raw, on_written, self._context, continues), lane=self._segment):
+        for result in self._pipeline.submit((raw, on_written, self._context, continues, held), lane=self._segment):
             self._write_chunk(result)
         for result in self._pipeline.ready():
             self._write_chunk(result)
@@ -124,17 +130,23 @@ class FrameWriter:
         self._pipeline.close()
 
     def _encode(self, job: _Job) -> _Result:
-        raw, on_written, context, continues = job
+        source, on_written, context, continues, held = job
+        if isinstance(source, PositionalChunk):
+            raw, buf = source.load()
+            pool = source.pool
+            on_written = lambda: pool.release(buf)  # noqa: E731
+        else:
+            raw = source
         chunk = encode_chunk(raw, self._selector, context)
         if chunk.strategy is not Strategy.RAW and on_written is not None:
             # The encoded data no longer refers to the input: recycle its buffer
             # now rather than when the chunk's turn to be written comes.
             on_written()
             on_written = None
-        return chunk, on_written, continues
+        return chunk, on_written, continues, held
 
     def _write_chunk(self, result: _Result) -> None:
-        chunk, on_written, continues = result
+        chunk, on_written, continues, held = result
         flags = (CHUNK_CONTINUES if continues else 0) | (CHUNK_SHARED if chunk.shared else 0)
         self._index.add_chunk(self._offset, chunk.raw_length, continues)
         self._emit(
@@ -145,7 +157,7 @@ class FrameWriter:
         self._emit(chunk.data)
         self._checksums.update(chunk.checksum.to_bytes(8, "little"))
         self._total_raw += chunk.raw_length
-        self._buffered -= chunk.raw_length
+        self._buffered -= held
         stats = self.stats
         name = chunk.strategy.name
         stats.chunks += 1
@@ -215,7 +227,7 @@ class StreamingEncoder:
         threads = self.settings.resolved_threads(-(-size // chunk_size))
         parts: list[Buffer] = []
         started = time.perf_counter()
-        writer = FrameWriter(parts.append, self.settings, threads, chunk_size, input_size=size)
+        writer = FrameWriter(parts.append, self.settings, threads, chunk_size, input_size=size, random_access=True)
         self._drive(writer, ((view[start : start + chunk_size], None) for start in range(0, size, chunk_size)), started)
         return b"".join(parts)
 
@@ -224,24 +236,43 @@ class StreamingEncoder:
         """Read ``src`` to its end and write one compressed stream to ``dst``.
 
         ``size`` (if known) picks the chunk size, as for a file of that size.
+        A regular file holding exactly ``size`` more bytes is read by position
+        by the workers themselves, which lets segments be long (see
+        ``EncoderSettings.chunks_per_segment``) without holding input in memory.
         """
         chunk_size = self.settings.resolved_chunk_size(size)
         threads = self.settings.resolved_threads(None if size is None else -(-size // chunk_size))
         started = time.perf_counter()
+        start = _position(src)
+        random_access = size is not None and positional_chunks(src, size, chunk_size, BufferPool(chunk_size)) is not None
         sample: list[tuple[bytearray, int]] = []
         self.last_plan = None
         if self.settings.threads == 0 and threads > 1:
             # Measure the encoder on the first chunks and let the planner choose.
-            sample = list(islice(read_chunks(src, BufferPool(chunk_size)), SAMPLE_CHUNKS))
-            if len(sample) == SAMPLE_CHUNKS:
-                threads, self.last_plan = plan_threads([memoryview(buf)[:n] for buf, n in sample], self.settings)
-        writer = FrameWriter(dst.write, self.settings, threads, chunk_size, input_size=size)
+            if random_access:
+                probe = positional_chunks(src, size, chunk_size, BufferPool(chunk_size))  # type: ignore[arg-type]
+                views = [chunk.load()[0] for chunk in islice(probe, SAMPLE_CHUNKS)]  # type: ignore[arg-type]
+            else:
+                sample = list(islice(read_chunks(src, BufferPool(chunk_size)), SAMPLE_CHUNKS))
+                views = [memoryview(buf)[:n] for buf, n in sample]
+            if len(views) == SAMPLE_CHUNKS:
+                threads, self.last_plan = plan_threads(views, self.settings)
+        writer = FrameWriter(dst.write, self.settings, threads, chunk_size, input_size=size, random_access=random_access)
         pool = BufferPool.for_in_flight(chunk_size, writer.max_in_flight)
         self.last_pool = pool
-        pooled = ((memoryview(buf)[:n], lambda buf=buf: pool.release(buf)) for buf, n in read_chunks(src, pool))
-        return self._drive(writer, chain(((memoryview(buf)[:n], None) for buf, n in sample), pooled), started)
+        if random_access:
+            by_position = ((chunk, None) for chunk in positional_chunks(src, size, chunk_size, pool))  # type: ignore[arg-type, union-attr]
+            # Afterwards, whatever was appended to the file meanwhile is read in sequence.
+            chunks: Iterable[tuple[Buffer | PositionalChunk, Callable[[], None] | None]] = chain(
+                by_position, _after(lambda: src.seek(start + size), _pooled(src, pool))  # type: ignore[operator]
+            )
+        else:
+            chunks = chain(((memoryview(buf)[:n], None) for buf, n in sample), _pooled(src, pool))
+        return self._drive(writer, chunks, started)
 
-    def _drive(self, writer: FrameWriter, chunks: Iterable[tuple[Buffer, Callable[[], None] | None]], started: float) -> StreamStats:
+    def _drive(
+        self, writer: FrameWriter, chunks: Iterable[tuple[Buffer | PositionalChunk, Callable[[], None] | None]], started: float
+    ) -> StreamStats:
         """Feed ``chunks`` to ``writer`` and finish the stream; on any error stop the workers."""
         try:
             for raw, on_written in chunks:
@@ -286,6 +317,25 @@ def _add_stats(total: StreamStats, part: StreamStats) -> None:
     total.kinds.update(part.kinds)
     total.peak_buffered_bytes = max(total.peak_buffered_bytes, part.peak_buffered_bytes)
     total.threads = part.threads
+
+
+def _pooled(src: BinaryIO, pool: BufferPool) -> Iterator[tuple[Buffer, Callable[[], None]]]:
+    """Chunks read in sequence into pooled buffers, each with the call that recycles its buffer."""
+    for buf, n in read_chunks(src, pool):
+        yield memoryview(buf)[:n], lambda buf=buf: pool.release(buf)
+
+
+def _after(action: Callable[[], object], items: Iterator[T]) -> Iterator[T]:
+    """``items``, once ``action`` has run (lazily: when the first item is asked for)."""
+    action()
+    yield from items
+
+
+def _position(src: BinaryIO) -> int:
+    try:
+        return src.tell()
+    except (AttributeError, OSError, ValueError):
+        return 0
 
 
 def _size_of(f: BinaryIO) -> int | None:

@@ -84,7 +84,7 @@ def _decode_all(
     parser.push(data)
     position = 0
     chunks = 0
-    segments = SegmentTracker(pipeline, max_in_flight)
+    segments = SegmentTracker(pipeline, max_in_flight, holds_output=False)
     for event in parser.events():
         if isinstance(event, ChunkGlyph):
             end = position + event.raw_length

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import os
+import stat
 import time
 from typing import BinaryIO, Iterator
 
@@ -45,3 +48,49 @@ def read_chunks(src: BinaryIO, pool: BufferPool) -> Iterator[tuple[bytearray, in
         yield buf, n
         if n < len(buf):
             return
+
+
+class PositionalChunk:
+    """A chunk of a regular file that the worker encoding it reads itself (``os.pread``).
+
+    Input waiting for a worker then costs no memory: only the chunk being
+    encoded occupies a buffer, however long the segments are.
+    """
+
+    __slots__ = ("fd", "offset", "length", "pool")
+
+    def __init__(self, fd: int, offset: int, length: int, pool: BufferPool) -> None:
+        self.fd = fd
+        self.offset = offset
+        self.length = length
+        self.pool = pool
+
+    def __len__(self) -> int:
+        return self.length
+
+    def load(self) -> tuple[memoryview, bytearray]:
+        """Read the chunk into a pooled buffer: ``(view of the data, buffer to release)``."""
+        buf = self.pool.acquire()
+        view = memoryview(buf)
+        filled = 0
+        while filled < self.length:
+            n = os.preadv(self.fd, [view[filled : self.length]], self.offset + filled)
+            if n == 0:
+                self.pool.release(buf)
+                raise OSError(f"file ended at byte {self.offset + filled} while being compressed (it shrank)")
+            filled += n
+        return view[: self.length], buf
+
+
+def positional_chunks(src: BinaryIO, size: int, chunk_size: int, pool: BufferPool) -> Iterator[PositionalChunk] | None:
+    """Chunks of the ``size`` bytes after ``src``'s position, read by position; None
+    unless ``src`` is a regular file holding exactly that many more bytes."""
+    try:
+        fd = src.fileno()
+        info = os.fstat(fd)
+        start = src.tell()
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+    if not stat.S_ISREG(info.st_mode) or not hasattr(os, "preadv") or info.st_size - start != size:
+        return None
+    return (PositionalChunk(fd, start + offset, min(chunk_size, size - offset), pool) for offset in range(0, size, chunk_size))
