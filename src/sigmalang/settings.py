@@ -24,7 +24,7 @@ DEFAULT_SEGMENT_SIZE = 8 * 1024 * 1024
 RANDOM_ACCESS_SEGMENT_SIZE = 32 * 1024 * 1024
 MAX_SEGMENT_SIZE = 64 * 1024 * 1024
 #: By default a segment is at most this fraction of an input of known size.
-MIN_SEGMENTS = 4
+MIN_SEGMENTS = 2
 
 
 def choose_chunk_size(input_size: int | None) -> int:

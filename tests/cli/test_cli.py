@@ -644,3 +644,22 @@ def test_verbose_all_cores_prints_the_parallel_plan(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "parallel plan (-T0)" in result.stderr
     assert "Measured" in result.stderr
+
+
+def test_segment_size_and_long_options_change_the_stream_and_round_trip(tmp_path):
+    from sigmalang.corpus import log_text
+
+    src = tmp_path / "data.log"
+    src.write_bytes(log_text(3 << 20))
+    outputs = []
+    for extra in (["--chunk-size", "512K"], ["--chunk-size", "512K", "--segment-size", "1M"], ["--chunk-size", "512K", "--long"]):
+        out = tmp_path / f"out{len(outputs)}.sgl"
+        result = subprocess.run([sys.executable, "-m", "sigmalang.cli.main", *extra, "-c", str(src)], capture_output=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        out.write_bytes(result.stdout)
+        back = subprocess.run([sys.executable, "-m", "sigmalang.cli.main", "-dc", str(out)], capture_output=True, timeout=120)
+        assert back.stdout == src.read_bytes()
+        outputs.append(result.stdout)
+    assert len(set(outputs)) == 3
+    bad = subprocess.run([sys.executable, "-m", "sigmalang.cli.main", "--segment-size", "100M", "-c", str(src)], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--segment-size" in bad.stderr and "at most 64M" in bad.stderr

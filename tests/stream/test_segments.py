@@ -101,13 +101,13 @@ def test_info_counts_segmented_chunks():
     assert info.raw_size == len(TEXT)
 
 
-def test_small_inputs_are_split_into_independent_segments_by_default():
+def test_small_inputs_are_split_into_at_least_two_segments_by_default():
     from sigmalang.settings import EncoderSettings
 
     settings = EncoderSettings()
-    assert settings.chunks_per_segment(1 << 20, 4 << 20) == 1  # 4 MiB input: four 1 MiB segments
+    assert settings.chunks_per_segment(1 << 20, 4 << 20) == 2  # 4 MiB input: two 2 MiB segments
     assert settings.chunks_per_segment(4 << 20, 64 << 20) == 2  # large input: 8 MiB segments
     assert settings.chunks_per_segment(4 << 20, None) == 2  # unknown size: the default
     assert EncoderSettings(segment_size=16 << 20).chunks_per_segment(1 << 20, 4 << 20) == 16
-    chunks = chunks_of(sigmalang.compress(TEXT * 8))  # 4.8 MB: 2 MiB chunks
+    chunks = chunks_of(sigmalang.compress(TEXT * 8))  # 4.8 MB: 2 MiB chunks, segments of at most 2.4 MB
     assert len(chunks) == 3 and not any(c.continues for c in chunks)

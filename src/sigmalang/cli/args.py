@@ -6,7 +6,7 @@ import argparse
 
 from .. import __version__
 from . import types
-from ..settings import DEFAULT_LEVEL, MAX_LEVEL, MIN_LEVEL
+from ..settings import CHUNK_SIZE_LIMIT, DEFAULT_LEVEL, MAX_LEVEL, MAX_SEGMENT_SIZE, MIN_LEVEL
 
 SUFFIX = ".sgl"
 SUBCOMMANDS = ("info", "verify", "demo", "bench", "profile")
@@ -45,7 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--level", type=types.level, default=None, metavar="N", help=f"level {MIN_LEVEL}-{MAX_LEVEL} (default {DEFAULT_LEVEL})")
     for n in range(MIN_LEVEL, MAX_LEVEL + 1):
         parser.add_argument(f"-{n}", dest="level", action="store_const", const=n, help=argparse.SUPPRESS)
-    parser.add_argument("--chunk-size", type=types.byte_size, default=None, metavar="SIZE", help="chunk size (default: from input size, 64K-4M)")
+    parser.add_argument("--chunk-size", type=types.byte_size_at_most(CHUNK_SIZE_LIMIT), default=None, metavar="SIZE", help="chunk size (default: from input size, 64K-4M)")
+    parser.add_argument("--segment-size", type=types.byte_size_at_most(MAX_SEGMENT_SIZE), default=None, metavar="SIZE",
+                        help="input sharing one zstd window (default 32M for files, 8M for pipes; max 64M)")
+    parser.add_argument("--long", action="store_true", help="zstd long-distance matching in segments (slower; helps binaries)")
     parser.add_argument("-S", "--suffix", default=SUFFIX, help=f"suffix of compressed files (default {SUFFIX})")
     parser.add_argument("-q", "--quiet", action="store_true", help="print no warnings or summaries")
     parser.add_argument("-v", "--verbose", action="store_true", help="print a summary per file")

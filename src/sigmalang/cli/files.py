@@ -117,7 +117,13 @@ def _convert(name: str, args: argparse.Namespace, compressing: bool) -> None:
 
 def _run(src: BinaryIO, dst: BinaryIO, size: int | None, args: argparse.Namespace, compressing: bool) -> StreamStats:
     if compressing:
-        settings = EncoderSettings(args.level or DEFAULT_LEVEL, args.threads, args.chunk_size)
+        settings = EncoderSettings(
+            args.level or DEFAULT_LEVEL,
+            args.threads,
+            args.chunk_size,
+            segment_size=args.segment_size,
+            long_distance=args.long or None,
+        )
         encoder = StreamingEncoder(settings=settings)
         stats = encoder.encode_stream(src, dst, size=size)
         if args.verbose and not args.quiet and encoder.last_plan is not None:

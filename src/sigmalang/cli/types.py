@@ -52,6 +52,18 @@ def seconds(value: str) -> float:
     return n
 
 
+def byte_size_at_most(limit: int) -> Callable[[str], int]:
+    """``byte_size`` with an upper bound (named in the error in MiB)."""
+
+    def parse(value: str) -> int:
+        n = byte_size(value)
+        if n > limit:
+            raise argparse.ArgumentTypeError(f"must be at most {limit >> 20}M, got {value!r}")
+        return n
+
+    return parse
+
+
 def byte_size(value: str) -> int:
     """Sizes like 65536, 64K, 4M (binary units)."""
     units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
