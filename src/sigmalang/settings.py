@@ -21,7 +21,7 @@ CHUNK_SIZE_LIMIT = 64 * 1024 * 1024
 #: segments than input the workers can read by position (bytes in memory,
 #: regular files).
 DEFAULT_SEGMENT_SIZE = 8 * 1024 * 1024
-RANDOM_ACCESS_SEGMENT_SIZE = 32 * 1024 * 1024
+RANDOM_ACCESS_SEGMENT_SIZE = 16 * 1024 * 1024
 MAX_SEGMENT_SIZE = 64 * 1024 * 1024
 #: By default a segment is at most this fraction of an input of known size.
 MIN_SEGMENTS = 2
