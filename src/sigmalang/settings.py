@@ -16,12 +16,10 @@ STREAM_CHUNK_SIZE = MAX_CHUNK_SIZE
 CHUNK_SIZE_LIMIT = 64 * 1024 * 1024
 #: Input bytes whose chunks share one zstd context (window); segments are the
 #: units of parallel decoding and seeking. Each encoding or decoding worker
-#: holds one window of this size. Input read in sequence (pipes, generators)
-#: must also be held while it waits for its worker, so it gets shorter
-#: segments than input the workers can read by position (bytes in memory,
-#: regular files).
+#: holds one window of this size. Longer segments find repeats further back
+#: but zstd's streaming compression slows down with windows past 8 MiB
+#: (``benchmarks/segments.py``); ``segment_size`` trades speed for ratio.
 DEFAULT_SEGMENT_SIZE = 8 * 1024 * 1024
-RANDOM_ACCESS_SEGMENT_SIZE = 16 * 1024 * 1024
 MAX_SEGMENT_SIZE = 64 * 1024 * 1024
 #: By default a segment is at most this fraction of an input of known size.
 MIN_SEGMENTS = 2
@@ -84,7 +82,7 @@ class EncoderSettings:
         records); it helps binaries (``benchmarks/adaptive.py`` compares)."""
         return bool(self.long_distance)
 
-    def chunks_per_segment(self, chunk_size: int, input_size: int | None = None, random_access: bool = False) -> int:
+    def chunks_per_segment(self, chunk_size: int, input_size: int | None = None) -> int:
         """How many chunks share one zstd context (1: every chunk stands alone).
 
         By default a segment of an input of known size is at most a
@@ -96,7 +94,7 @@ class EncoderSettings:
         if self.segment_size is not None:
             segment = self.segment_size
         else:
-            segment = RANDOM_ACCESS_SEGMENT_SIZE if random_access else DEFAULT_SEGMENT_SIZE
+            segment = DEFAULT_SEGMENT_SIZE
             if input_size is not None and self.chunk_size is None:
                 segment = min(segment, max(chunk_size, -(-input_size // MIN_SEGMENTS)))
         return max(1, segment // chunk_size)

@@ -7,7 +7,6 @@ import pytest
 
 import sigmalang
 from sigmalang import StreamingDecoder, StreamingEncoder, corpus
-from sigmalang.settings import DEFAULT_SEGMENT_SIZE, RANDOM_ACCESS_SEGMENT_SIZE, EncoderSettings
 from sigmalang.stream.reader import positional_chunks
 from sigmalang.pool import BufferPool
 
@@ -20,12 +19,6 @@ def test_a_file_gives_the_same_bytes_as_compressing_it_in_memory(tmp_path):
     for threads in (1, 2, 3):
         StreamingEncoder(threads=threads).encode_file(src, tmp_path / "out.sgl")
         assert (tmp_path / "out.sgl").read_bytes() == sigmalang.compress(DATA), threads
-
-
-def test_random_access_inputs_get_longer_segments_than_streams():
-    settings = EncoderSettings()
-    assert settings.chunks_per_segment(4 << 20, 1 << 30, random_access=True) == RANDOM_ACCESS_SEGMENT_SIZE // (4 << 20)
-    assert settings.chunks_per_segment(4 << 20, 1 << 30, random_access=False) == DEFAULT_SEGMENT_SIZE // (4 << 20)
 
 
 def test_positional_chunks_need_a_regular_file_with_exactly_size_bytes_left(tmp_path):

@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         parser.add_argument(f"-{n}", dest="level", action="store_const", const=n, help=argparse.SUPPRESS)
     parser.add_argument("--chunk-size", type=types.byte_size_at_most(CHUNK_SIZE_LIMIT), default=None, metavar="SIZE", help="chunk size (default: from input size, 64K-4M)")
     parser.add_argument("--segment-size", type=types.byte_size_at_most(MAX_SEGMENT_SIZE), default=None, metavar="SIZE",
-                        help="input sharing one zstd window (default 16M for files, 8M for pipes; max 64M)")
+                        help="input sharing one zstd window (default 8M; longer: better ratio, slower; max 64M)")
     parser.add_argument("--long", action="store_true", help="zstd long-distance matching in segments (slower; helps binaries)")
     parser.add_argument("-S", "--suffix", default=SUFFIX, help=f"suffix of compressed files (default {SUFFIX})")
     parser.add_argument("-q", "--quiet", action="store_true", help="print no warnings or summaries")

@@ -47,12 +47,11 @@ class FrameWriter:
         chunk_size: int,
         stats: StreamStats | None = None,
         input_size: int | None = None,
-        random_access: bool = False,
     ) -> None:
         self._write = write
         self._settings = settings
         self._selector = AdaptiveCompressionSelector(settings.level, trial=settings.trial, adaptive=settings.adaptive)
-        self._chunks_per_segment = settings.chunks_per_segment(chunk_size, input_size, random_access)
+        self._chunks_per_segment = settings.chunks_per_segment(chunk_size, input_size)
         self._window = self._chunks_per_segment * chunk_size
         # Enough chunks in flight for every worker to hold a segment of its own.
         in_flight = settings.max_in_flight or max(2, self._chunks_per_segment + 1) * threads
@@ -227,7 +226,7 @@ class StreamingEncoder:
         threads = self.settings.resolved_threads(-(-size // chunk_size))
         parts: list[Buffer] = []
         started = time.perf_counter()
-        writer = FrameWriter(parts.append, self.settings, threads, chunk_size, input_size=size, random_access=True)
+        writer = FrameWriter(parts.append, self.settings, threads, chunk_size, input_size=size)
         self._drive(writer, ((view[start : start + chunk_size], None) for start in range(0, size, chunk_size)), started)
         return b"".join(parts)
 
@@ -237,8 +236,7 @@ class StreamingEncoder:
 
         ``size`` (if known) picks the chunk size, as for a file of that size.
         A regular file holding exactly ``size`` more bytes is read by position
-        by the workers themselves, which lets segments be long (see
-        ``EncoderSettings.chunks_per_segment``) without holding input in memory.
+        by the workers themselves, so input waiting for a worker holds no memory.
         """
         chunk_size = self.settings.resolved_chunk_size(size)
         threads = self.settings.resolved_threads(None if size is None else -(-size // chunk_size))
@@ -257,7 +255,7 @@ class StreamingEncoder:
                 views = [memoryview(buf)[:n] for buf, n in sample]
             if len(views) == SAMPLE_CHUNKS:
                 threads, self.last_plan = plan_threads(views, self.settings)
-        writer = FrameWriter(dst.write, self.settings, threads, chunk_size, input_size=size, random_access=random_access)
+        writer = FrameWriter(dst.write, self.settings, threads, chunk_size, input_size=size)
         pool = BufferPool.for_in_flight(chunk_size, writer.max_in_flight)
         self.last_pool = pool
         if random_access:
