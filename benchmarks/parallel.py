@@ -28,7 +28,7 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import zstandard
 

@@ -3,7 +3,6 @@
 import threading
 import time
 
-import pytest
 
 from sigmalang.parallel import StreamingPlan, imap, optimize_streaming
 from sigmalang.parallel._adaptive import ChunkSizer, adaptive_params

@@ -5,7 +5,6 @@ import sys
 import textwrap
 import time
 
-import pytest
 
 from sigmalang.parallel import execute, optimize
 from sigmalang.parallel._measure import measure_function

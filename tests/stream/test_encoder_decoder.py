@@ -165,3 +165,12 @@ def test_explicit_threads_are_not_planned():
     encoder = StreamingEncoder(threads=2, chunk_size=1 << 20)
     encoder.encode_stream(io.BytesIO(log_text(3 << 20)), io.BytesIO())
     assert encoder.last_plan is None
+
+
+def test_encode_stream_recycles_chunk_buffers_through_its_pool():
+    encoder = StreamingEncoder(threads=2, chunk_size=64 * 1024)
+    encoder.encode_stream(io.BytesIO(TEXT), io.BytesIO())
+    stats = encoder.last_pool.stats
+    assert stats.requests >= len(TEXT) // (64 * 1024)
+    assert stats.hit_rate > 0.5  # far fewer buffers allocated than chunks read
+    assert stats.in_use == 0

@@ -9,7 +9,6 @@ from . import types
 from ..settings import CHUNK_SIZE_LIMIT, DEFAULT_LEVEL, MAX_LEVEL, MAX_SEGMENT_SIZE, MIN_LEVEL
 
 SUFFIX = ".sgl"
-SUBCOMMANDS = ("info", "verify", "demo", "bench", "profile")
 
 DESCRIPTION = """\
 Compress or decompress files (default: compress FILE to FILE.sgl, keeping FILE).

@@ -213,6 +213,7 @@ class StreamingEncoder:
             adaptive=adaptive,
         )
         self._totals = StreamStats()
+        #: The buffer pool of the last encode_stream, for its statistics (hits, resizes).
         self.last_pool: BufferPool | None = None
         #: The parallel plan chosen by the last encode_stream with threads=0 (None: not planned).
         self.last_plan: StreamingPlan | None = None
