@@ -168,7 +168,8 @@ def test_explicit_threads_are_not_planned():
 
 
 def test_encode_stream_recycles_chunk_buffers_through_its_pool():
-    encoder = StreamingEncoder(threads=2, chunk_size=64 * 1024)
+    # Two-chunk segments: at most 6 chunks in flight, so 22 chunks must reuse buffers.
+    encoder = StreamingEncoder(threads=2, chunk_size=64 * 1024, segment_size=128 * 1024)
     encoder.encode_stream(io.BytesIO(TEXT), io.BytesIO())
     stats = encoder.last_pool.stats
     assert stats.requests >= len(TEXT) // (64 * 1024)
