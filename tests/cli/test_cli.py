@@ -663,3 +663,19 @@ def test_segment_size_and_long_options_change_the_stream_and_round_trip(tmp_path
     assert len(set(outputs)) == 3
     bad = subprocess.run([sys.executable, "-m", "sigmalang.cli.main", "--segment-size", "100M", "-c", str(src)], capture_output=True, text=True)
     assert bad.returncode == 2 and "--segment-size" in bad.stderr and "at most 64M" in bad.stderr
+
+
+def test_decompress_to_stdout_redirected_to_a_file_keeps_what_is_already_there(tmp_path):
+    from sigmalang.corpus import log_text
+
+    data = log_text(3 << 20)
+    src = tmp_path / "d.sgl"
+    src.write_bytes(sigmalang.compress(data))
+    target = tmp_path / "out.txt"
+    with open(target, "wb") as out:
+        out.write(b"prefix\n")
+        out.flush()
+        for _ in range(2):  # two runs into the same open file, one after the other
+            result = subprocess.run([sys.executable, "-m", "sigmalang.cli.main", "-dc", str(src)], stdout=out, timeout=120)
+            assert result.returncode == 0
+    assert target.read_bytes() == b"prefix\n" + data + data
