@@ -2,8 +2,8 @@
 
 A segment's chunks feed one zstd compressor in order, each flushed at its end,
 so a chunk's data is the part of the frame that covers it. Repeats anywhere
-earlier in the segment (up to its window, with long-distance matching for
-far ones) cost almost nothing, while segments stay independent for parallel
+earlier in the segment (its window; optionally with zstd's long-distance
+matching) cost almost nothing, while segments stay independent for parallel
 decoding and seeking. The frame is never closed: chunk raw lengths say where
 each chunk ends.
 """

@@ -182,11 +182,12 @@ class StreamingEncoder:
     >>> enc = StreamingEncoder(level=3, threads=2)
     >>> stats = enc.encode_file("in.bin", "out.sgl")   # doctest: +SKIP
 
-    Chunks of one segment (``segment_size``, default 16 MiB) share a zstd
-    context with long-distance matching, so repeats anywhere in the segment
-    cost almost nothing; segments encode in parallel. Memory is bounded by the
-    settings, whatever the input size: about ``threads`` x (segment size of
-    input buffers + one zstd window of the segment size).
+    Chunks of one segment (``segment_size``, default 8 MiB) share a zstd
+    context (optionally with long-distance matching), so repeats anywhere in
+    the segment cost almost nothing; segments encode in parallel. Memory is
+    bounded by the settings, whatever the input size: about ``threads`` x one
+    zstd window of the segment size, plus, for input read in sequence, the
+    segment's worth of input that waits for its worker.
     """
 
     def __init__(
