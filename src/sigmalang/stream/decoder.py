@@ -18,7 +18,7 @@ from ..codecs.base import Buffer
 from ..codecs.context import DecodeContext
 from ..codecs.registry import decode_chunk
 from ..format.limits import DEFAULT_LIMITS, Limits
-from ..format.parser import ChunkGlyph, DictGlyph, GlyphParser, MemberStart
+from ..format.parser import ChunkGlyph, GlyphParser
 from ..settings import available_cores
 from .oneshot import decompress_in_place
 from .pipeline import OrderedPipeline
@@ -82,7 +82,6 @@ class StreamingDecoder:
         self._pipeline = OrderedPipeline(self._writer or _decode_job, self.threads, self.max_in_flight)
         self._segments = SegmentTracker(self._pipeline, self.max_in_flight, holds_output=self._writer is None)
         self._raw_position = 0
-        self._dicts: dict[int, bytes] = {}
         self.stats = StreamStats(mode="decode", threads=self.threads)
         self._in_flight_bytes = 0
 
@@ -119,10 +118,6 @@ class StreamingDecoder:
                     job = (event, context, self._raw_position)
                     self._raw_position += event.raw_length
                     yield from self._account(self._pipeline.submit(job, lane))
-                elif isinstance(event, DictGlyph):
-                    self._dicts[event.dict_id] = event.content
-                elif isinstance(event, MemberStart):
-                    self._dicts.clear()
             if final:
                 self._parser.finish()
                 yield from self._account(self._pipeline.drain())

@@ -66,7 +66,6 @@ class FrameWriter:
         self._checksums = xxhash.xxh3_64()
         self._total_raw = 0
         self._buffered = 0
-        self._finished = False
         self._emit(HEADER)
 
     @property
@@ -122,7 +121,6 @@ class FrameWriter:
                 self._total_raw, len(self._index.chunk_offsets), self._checksums.intdigest(), index_offset, self._offset
             )
         )
-        self._finished = True
 
     def abort(self) -> None:
         """Stop the workers without writing a trailer (the output is incomplete)."""
