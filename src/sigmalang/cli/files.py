@@ -6,7 +6,8 @@ import argparse
 import os
 import stat
 import sys
-from typing import BinaryIO
+from contextlib import contextmanager
+from typing import BinaryIO, Iterator
 
 from ..errors import SigmalangError
 from ..settings import DEFAULT_LEVEL, EncoderSettings
@@ -45,7 +46,7 @@ def run_files(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             _silence_broken_pipe()
             return 1
         except (UserError, SigmalangError, OSError) as exc:
-            fail(name if name != "-" else "<stdin>", exc)
+            fail(_shown(name), exc)
             failures += 1
     return 1 if failures else 0
 
@@ -59,15 +60,27 @@ def _process(name: str, args: argparse.Namespace) -> None:
         _convert(name, args, compressing=True)
 
 
-def _open_input(name: str) -> tuple[BinaryIO, int | None, bool]:
-    """(file, size if regular, whether we opened it)."""
+def _shown(name: str) -> str:
+    return "<stdin>" if name == "-" else name
+
+
+@contextmanager
+def _reading(name: str, args: argparse.Namespace) -> Iterator[tuple[BinaryIO, int | None]]:
+    """The input (standard input for "-") behind a progress bar when wanted, and
+    its size when it is a regular file; a file opened here is closed after."""
     if name == "-":
-        return sys.stdin.buffer, None, False
-    st = os.stat(name)
-    if stat.S_ISDIR(st.st_mode):
-        raise UserError("is a directory -- ignored")
-    f = open(name, "rb")
-    return f, (st.st_size if stat.S_ISREG(st.st_mode) else None), True
+        src, size = sys.stdin.buffer, None
+    else:
+        st = os.stat(name)
+        if stat.S_ISDIR(st.st_mode):
+            raise UserError("is a directory -- ignored")
+        src, size = open(name, "rb"), (st.st_size if stat.S_ISREG(st.st_mode) else None)
+    try:
+        with progress_reader(src, os.path.basename(_shown(name)), size, wants_bar(args.progress, size)) as reader:
+            yield reader, size
+    finally:
+        if name != "-":
+            src.close()
 
 
 def _output_name(name: str, args: argparse.Namespace, compressing: bool) -> str | None:
@@ -94,21 +107,15 @@ def _convert(name: str, args: argparse.Namespace, compressing: bool) -> None:
             raise UserError("input and output are the same file")
         if os.path.lexists(target) and not args.force:
             raise UserError(f"{target} already exists; not overwritten (use -f to overwrite)")
-    src, size, owned = _open_input(name)
-    try:
-        label = os.path.basename(name) if name != "-" else "<stdin>"
-        with progress_reader(src, label, size, wants_bar(args.progress, size)) as reader:
-            if target is None:
-                out = sys.stdout.buffer
+    with _reading(name, args) as (reader, size):
+        if target is None:
+            out = sys.stdout.buffer
+            stats = _run(reader, out, size, args, compressing)
+            out.flush()
+        else:
+            copy_from = name if name != "-" else None
+            with AtomicOutput(target, overwrite=args.force, copy_stat_from=copy_from) as out:
                 stats = _run(reader, out, size, args, compressing)
-                out.flush()
-            else:
-                copy_from = name if name != "-" else None
-                with AtomicOutput(target, overwrite=args.force, copy_stat_from=copy_from) as out:
-                    stats = _run(reader, out, size, args, compressing)
-    finally:
-        if owned:
-            src.close()
     if args.remove and target is not None and name != "-":
         os.unlink(name)
     if args.verbose and not args.quiet:
@@ -133,20 +140,14 @@ def _run(src: BinaryIO, dst: BinaryIO, size: int | None, args: argparse.Namespac
 
 
 def _verify(name: str, args: argparse.Namespace) -> None:
-    src, size, owned = _open_input(name)
-    try:
-        label = os.path.basename(name) if name != "-" else "<stdin>"
-        with progress_reader(src, label, size, wants_bar(args.progress, size)) as reader:
-            stats = StreamingDecoder(args.threads).decode_stream(reader, NullSink())  # type: ignore[arg-type]
-    finally:
-        if owned:
-            src.close()
+    with _reading(name, args) as (reader, _size):
+        stats = StreamingDecoder(args.threads).decode_stream(reader, NullSink())  # type: ignore[arg-type]
     if not args.quiet:
         print(f"{name}: OK ({human_bytes(stats.bytes_out)}, {stats.chunks} chunks, checksums verified)", file=sys.stderr)
 
 
 def _summary(name: str, target: str | None, stats: StreamStats, compressing: bool) -> None:
-    arrow = f"{name if name != '-' else '<stdin>'} -> {target or '<stdout>'}"
+    arrow = f"{_shown(name)} -> {target or '<stdout>'}"
     raw, packed = (stats.bytes_in, stats.bytes_out) if compressing else (stats.bytes_out, stats.bytes_in)
     strategies = ", ".join(f"{k} {v}" for k, v in sorted(stats.strategies.items()))
     warn(
