@@ -8,35 +8,19 @@ import textwrap
 
 CHILD = textwrap.dedent(
     """
-    import io, json, os, resource, sys, tempfile
+    import json, resource, sys, tempfile
     import sigmalang
-    from sigmalang.corpus import mixed
+    from sigmalang.profile.data import CycleStream, make_cycle
 
     total = int(sys.argv[1])
-    blocks = [bytearray(b) for b in (mixed(1 << 20, seed=s) for s in range(8))]
-
-    class Generated(io.RawIOBase):
-        # Yields `total` bytes cycling through the blocks, never holding more than one.
-        def __init__(self):
-            self.left = total
-            self.i = 0
-        def readable(self):
-            return True
-        def readinto(self, b):
-            n = min(len(b), self.left, 1 << 20)
-            block = blocks[self.i % len(blocks)]
-            block[:8] = self.i.to_bytes(8, "little")
-            b[:n] = block[:n]
-            self.i += 1
-            self.left -= n
-            return n
+    cycle = make_cycle("mixed")  # 10 MiB of the mixed sample, pieces stamped as they repeat
 
     class Null:
         def write(self, data):
             return len(data)
 
     with tempfile.TemporaryFile() as packed:
-        enc = sigmalang.StreamingEncoder(threads=2).encode_stream(Generated(), packed)
+        enc = sigmalang.StreamingEncoder(threads=2).encode_stream(CycleStream(cycle, total), packed)
         packed.seek(0)
         dec = sigmalang.StreamingDecoder(2).decode_stream(packed, Null())
     assert dec.bytes_out == total, (dec.bytes_out, total)
