@@ -21,3 +21,17 @@ def best_of(func: Callable[[], T], runs: int) -> tuple[float, T]:
         result = func()
         best = min(best, time.perf_counter() - started)
     return best, result  # type: ignore[possibly-undefined]
+
+
+class BestTimes:
+    """Fastest wall time per label, for contestants that take turns round after
+    round (so a slow spell of the machine hits all of them, not one)."""
+
+    def __init__(self) -> None:
+        self.best: dict[str, float] = {}
+
+    def time(self, label: str, func: Callable[[], T]) -> T:
+        started = time.perf_counter()
+        result = func()
+        self.best[label] = min(self.best.get(label, float("inf")), time.perf_counter() - started)
+        return result

@@ -19,13 +19,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Callable
 
 import zstandard
 
 import sigmalang
+from _timing import BestTimes
 from sigmalang.corpus import mixed
 
 
@@ -34,23 +34,17 @@ class NullSink:
         return len(data)
 
 
-class Contestant:
+class Contestant(BestTimes):
     """One compressor's operations, timed in turns with the others (see ``measure``)."""
 
     def __init__(self, name: str, encode: Callable[[], bytes], decode: Callable[[bytes], bytes],
                  stream_decode: Callable[[str], None] | None) -> None:
+        super().__init__()
         self.name = name
         self.encode = encode
         self.decode = decode
         self.stream_decode = stream_decode
-        self.best: dict[str, float] = {}
         self.blob = b""
-
-    def time(self, op: str, func: Callable[[], object]) -> object:
-        started = time.perf_counter()
-        result = func()
-        self.best[op] = min(self.best.get(op, float("inf")), time.perf_counter() - started)
-        return result
 
 
 def _sigmalang(level: int, threads: int, data: bytes) -> Contestant:

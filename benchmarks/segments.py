@@ -13,13 +13,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 import zstandard
 
 sys.path.insert(0, str(Path(__file__).parent))
 import sigmalang  # noqa: E402
+from _timing import BestTimes  # noqa: E402
 from adaptive_corpus import build  # noqa: E402
 
 MIB = 1 << 20
@@ -40,16 +40,14 @@ def main() -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     encoders = {f"sigmalang -3, {s} MiB segments": sigmalang.StreamingEncoder(3, args.threads, segment_size=s * MIB) for s in sizes}
     zctx = zstandard.ZstdCompressor(level=3, threads=args.threads)
-    best: dict[str, float] = {}
+    timer = BestTimes()
+    best = timer.best
     packed: dict[str, int] = {}
+    contestants = [("zstd -3", lambda: zctx.compress(data))]
+    contestants += [(n, lambda e=e: e.compress(data)) for n, e in encoders.items()]
     for _ in range(args.runs):
-        contestants = [("zstd -3", lambda: zctx.compress(data))]
-        contestants += [(n, lambda e=e: e.compress(data)) for n, e in encoders.items()]
         for name, run in contestants:
-            started = time.perf_counter()
-            out = run()
-            best[name] = min(best.get(name, float("inf")), time.perf_counter() - started)
-            packed[name] = len(out)
+            packed[name] = len(timer.time(name, run))
     mb = len(data) / 1e6
     print(f"{args.kind}: {len(data):,} bytes, {args.threads} threads, best of {args.runs}, {os.cpu_count()} CPUs")
     print(f"{'encoder':<34}{'ratio':>8}{'x zstd':>8}{'MB/s':>8}{'x zstd':>8}")
