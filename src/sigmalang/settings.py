@@ -23,6 +23,12 @@ DEFAULT_SEGMENT_SIZE = 8 * 1024 * 1024
 MAX_SEGMENT_SIZE = 64 * 1024 * 1024
 #: By default a segment is at most this fraction of an input of known size.
 MIN_SEGMENTS = 2
+#: How far back REFERENCE chunks may copy from (as zstd --long's default
+#: window). A streaming decoder keeps this much of the latest output; the
+#: encoder keeps only an index of it (``codecs/reference.py``).
+DEFAULT_REFERENCE_WINDOW = 128 * 1024 * 1024
+MIN_REFERENCE_WINDOW = 1 << 20
+MAX_REFERENCE_WINDOW = 1 << 30
 
 
 def choose_chunk_size(input_size: int | None) -> int:
@@ -58,6 +64,7 @@ class EncoderSettings:
     segment_size: int | None = None  # bytes of input sharing one zstd context (default DEFAULT_SEGMENT_SIZE)
     long_distance: bool | None = None  # zstd long-distance matching in segments (default: off)
     adaptive: bool = True  # False: no detector, every chunk is plain zstd at `level` (for comparison)
+    reference_window: int | None = None  # REFERENCE reach in bytes (default DEFAULT_REFERENCE_WINDOW; 0: off)
 
     def __post_init__(self) -> None:
         if not isinstance(self.level, int) or not MIN_LEVEL <= self.level <= MAX_LEVEL:
@@ -74,6 +81,24 @@ class EncoderSettings:
             not isinstance(self.segment_size, int) or not 1 <= self.segment_size <= MAX_SEGMENT_SIZE
         ):
             raise ValueError(f"segment_size must be an integer from 1 to {MAX_SEGMENT_SIZE}, got {self.segment_size!r}")
+        window = self.reference_window
+        if window is not None and (
+            not isinstance(window, int)
+            or (window != 0 and not (MIN_REFERENCE_WINDOW <= window <= MAX_REFERENCE_WINDOW and window & (window - 1) == 0))
+        ):
+            raise ValueError(
+                f"reference_window must be 0 (off) or a power of two from {MIN_REFERENCE_WINDOW} "
+                f"to {MAX_REFERENCE_WINDOW}, got {window!r}"
+            )
+
+    def resolved_reference_window(self) -> int:
+        """Bytes REFERENCE chunks may reach back; 0 for none (always with the detector
+        off: that is the plain-zstd baseline). It does not depend on the input
+        size, so a stream's bytes do not depend on how its input arrives; a
+        decoder's history grows only with the output, up to the window."""
+        if not self.adaptive:
+            return 0
+        return DEFAULT_REFERENCE_WINDOW if self.reference_window is None else self.reference_window
 
     def uses_long_distance(self, window: int) -> bool:
         """zstd's long-distance matching, off unless asked for: within a segment

@@ -113,7 +113,7 @@ def test_skippable_glyph_written_by_the_encoder_layout_is_accepted():
     body = HEADER + skippable
     index_offset = len(body)
     body += IndexBuilder().glyph()
-    blob = body + encode_end_glyph(0, 0, xxhash.xxh3_64_intdigest(b""), index_offset, len(body))
+    blob = body + encode_end_glyph(0, 0, xxhash.xxh3_64_intdigest(HEADER), index_offset, len(body))  # END covers the header
     events = parse_all(blob)
     assert [type(e).__name__ for e in events] == ["MemberStart", "MemberEnd"]
 

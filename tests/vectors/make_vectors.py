@@ -12,6 +12,7 @@ import random
 from pathlib import Path
 
 import sigmalang
+from sigmalang import corpus
 
 HERE = Path(__file__).parent
 
@@ -37,6 +38,14 @@ def main() -> None:
         (HERE / f"{name}.sgl").write_bytes(blob)
         manifest.append({"name": name, "original": f"{name}.bin", "compressed": f"{name}.sgl", "sha256": hashlib.sha256(data).hexdigest()})
     # Two streams, concatenated: decode to the join of their contents.
+    # REFERENCE chunks: edited copies of the text, segments of two chunks, so
+    # later copies reach back beyond their segment.
+    text = corpus.log_text(40000)
+    versioned = text + text[:10000] + b"an edit" + text[10000:] + text[:30000] + text[30007:]
+    (HERE / "versioned-references.bin").write_bytes(versioned)
+    encoder = sigmalang.StreamingEncoder(threads=1, chunk_size=16384, segment_size=32768, reference_window=1 << 20)
+    (HERE / "versioned-references.sgl").write_bytes(encoder.compress(versioned))
+    manifest.append({"name": "versioned-references", "original": "versioned-references.bin", "compressed": "versioned-references.sgl", "sha256": hashlib.sha256(versioned).hexdigest()})
     a, b = originals()["one-byte"], originals()["text-multichunk"]
     (HERE / "concatenated.bin").write_bytes(a + b)
     (HERE / "concatenated.sgl").write_bytes(sigmalang.compress(a, chunk_size=16384) + sigmalang.compress(b, chunk_size=16384))

@@ -14,6 +14,7 @@ from .delta import DeltaCodec
 from .detect import DataKind
 from .pattern import PatternCodec
 from .raw import RawCodec
+from .reference import Copy, History, literals, resolve_into, split, wrap
 from .selector import AdaptiveCompressionSelector
 
 _PATTERN = PatternCodec()
@@ -47,9 +48,22 @@ class EncodedChunk:
     shared: bool = False  # data continues the segment's shared zstd frame
 
 
-def encode_chunk(raw: Buffer, selector: AdaptiveCompressionSelector, context: EncodeContext | None = None) -> EncodedChunk:
-    """Encode one chunk with the strategy the selector picks for it (see ``selector.encode``)."""
-    encoded, choice = selector.encode(raw, context)
+def encode_chunk(
+    raw: Buffer,
+    selector: AdaptiveCompressionSelector,
+    context: EncodeContext | None = None,
+    copies: list[Copy] | None = None,
+) -> EncodedChunk:
+    """Encode one chunk with the strategy the selector picks for it (see ``selector.encode``).
+
+    With ``copies`` (from a BlockIndex) the chunk is stored as REFERENCE: the
+    copies, then its literals encoded as the selector picks for them.
+    """
+    if copies:
+        encoded, choice = selector.encode(literals(raw, copies), context)
+        encoded = wrap(encoded, copies)
+    else:
+        encoded, choice = selector.encode(raw, context)
     return EncodedChunk(
         encoded.strategy,
         encoded.params,
@@ -62,11 +76,53 @@ def encode_chunk(raw: Buffer, selector: AdaptiveCompressionSelector, context: En
     )
 
 
-def _codec_for(glyph: ChunkGlyph, context: DecodeContext | None) -> Codec:
+@dataclass(slots=True)
+class PendingReference:
+    """A REFERENCE chunk with its literals decoded, waiting for the output its copies read."""
+
+    glyph: ChunkGlyph
+    copies: list[Copy]
+    literals: Buffer
+
+    def resolve_into(self, out: memoryview, position: int, history: History | None) -> None:
+        """Build the chunk at stream offset ``position`` into ``out`` and verify its checksum."""
+        glyph = self.glyph
+        if history is None:
+            raise FormatError("REFERENCE chunk in a stream that declares no reference window", glyph.offset)
+        try:
+            resolve_into(out, self.copies, self.literals, position, history)
+        except ValueError as exc:
+            raise _corrupt(glyph, exc) from None
+        _verify(glyph, out)
+
+    def resolve(self, position: int, history: History | None) -> bytearray:
+        out = bytearray(self.glyph.raw_length)
+        self.resolve_into(memoryview(out), position, history)
+        return out
+
+
+def _check_data(glyph: ChunkGlyph, context: DecodeContext | None) -> None:
     if glyph.shared and context is None:
         raise FormatError("chunk continues a shared zstd frame that this decoder has not seen", glyph.offset)
     if data_checksum(glyph.data) != glyph.data_checksum:
         raise ChecksumError("chunk data checksum mismatch (the compressed bytes are damaged)", glyph.offset)
+
+
+def _decode_reference(glyph: ChunkGlyph, context: DecodeContext | None) -> PendingReference:
+    """Decode a REFERENCE chunk's literals (the part that can run in parallel)."""
+    _check_data(glyph, context)
+    try:
+        parts = split(glyph.params, glyph.data, glyph.raw_length)
+        lits = CODECS[parts.inner_strategy].decode(parts.inner_params, parts.inner_data, parts.literal_length, context)
+        if len(lits) != parts.literal_length:
+            raise ValueError(f"literals decoded to {len(lits)} bytes, expected {parts.literal_length}")
+    except ValueError as exc:
+        raise _corrupt(glyph, exc) from None
+    return PendingReference(glyph, parts.copies, lits)
+
+
+def _codec_for(glyph: ChunkGlyph, context: DecodeContext | None) -> Codec:
+    _check_data(glyph, context)
     codec = CODECS.get(glyph.strategy)
     if codec is None:
         raise FormatError(f"unknown strategy id {glyph.strategy}", glyph.offset)
@@ -77,13 +133,16 @@ def _corrupt(glyph: ChunkGlyph, exc: ValueError) -> FormatError:
     return FormatError(f"corrupt {Strategy(glyph.strategy).name} chunk: {exc}", glyph.offset)
 
 
-def decode_chunk(glyph: ChunkGlyph, context: DecodeContext | None = None) -> Buffer:
+def decode_chunk(glyph: ChunkGlyph, context: DecodeContext | None = None) -> Buffer | PendingReference:
     """Decode one chunk and verify its data, length and checksum; errors name the glyph's offset.
 
     ``context`` is the chunk's segment state; it must be given for shared chunks
-    and is used only for them.
+    and is used only for them. A REFERENCE chunk comes back as a
+    PendingReference, to be resolved in stream order.
     """
     context = context if glyph.shared else None
+    if glyph.strategy == Strategy.REFERENCE:
+        return _decode_reference(glyph, context)
     codec = _codec_for(glyph, context)
     try:
         out = codec.decode(glyph.params, glyph.data, glyph.raw_length, context)
@@ -95,15 +154,21 @@ def decode_chunk(glyph: ChunkGlyph, context: DecodeContext | None = None) -> Buf
     return out
 
 
-def decode_chunk_into(glyph: ChunkGlyph, out: memoryview, context: DecodeContext | None = None) -> None:
-    """``decode_chunk`` writing into ``out`` (exactly ``raw_length`` bytes) instead of a new object."""
+def decode_chunk_into(glyph: ChunkGlyph, out: memoryview, context: DecodeContext | None = None) -> PendingReference | None:
+    """``decode_chunk`` writing into ``out`` (exactly ``raw_length`` bytes) instead of a new object.
+
+    A REFERENCE chunk writes nothing yet: its PendingReference is returned.
+    """
     context = context if glyph.shared else None
+    if glyph.strategy == Strategy.REFERENCE:
+        return _decode_reference(glyph, context)
     codec = _codec_for(glyph, context)
     try:
         codec.decode_into(glyph.params, glyph.data, out, context)
     except ValueError as exc:
         raise _corrupt(glyph, exc) from None
     _verify(glyph, out)
+    return None
 
 
 def _verify(glyph: ChunkGlyph, out: Buffer) -> None:

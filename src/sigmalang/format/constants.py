@@ -7,8 +7,20 @@ import struct
 MAGIC = b"\xce\xa3\x4c\x47"  # "ΣLG": U+03A3 in UTF-8, then "LG"
 END_MAGIC = MAGIC[::-1]
 VERSION = 1
-HEADER = MAGIC + bytes((VERSION, 0))
+HEADER = MAGIC + bytes((VERSION, 0))  # a stream without REFERENCE chunks
 HEADER_SIZE = len(HEADER)
+# Header byte 5: log2 of the reference window (how far back REFERENCE chunks
+# copy from, and so how much output a streaming decoder keeps), or 0 for none.
+MIN_WINDOW_LOG = 20
+MAX_WINDOW_LOG = 40
+
+
+def stream_header(window_log: int = 0) -> bytes:
+    """The 6-byte stream header declaring a reference window of 2**window_log bytes (0: none)."""
+    if window_log and not MIN_WINDOW_LOG <= window_log <= MAX_WINDOW_LOG:
+        raise ValueError(f"window_log must be 0 or {MIN_WINDOW_LOG}..{MAX_WINDOW_LOG}, got {window_log}")
+    return MAGIC + bytes((VERSION, window_log))
+
 
 # Glyph types. Types with the SKIPPABLE bit set may be ignored by a decoder
 # that does not know them; any other unknown type is an error.
@@ -39,3 +51,4 @@ END_GLYPH_SIZE = 2 + END_PAYLOAD_SIZE  # type byte + one-byte length + payload
 DEFAULT_MAX_CHUNK_SIZE = 64 * 1024 * 1024
 DEFAULT_MAX_DICT_SIZE = 4 * 1024 * 1024
 DEFAULT_MAX_GLYPH_SIZE = DEFAULT_MAX_CHUNK_SIZE + 64 * 1024
+DEFAULT_MAX_WINDOW = 1 << 30  # reference window a streaming decoder agrees to keep

@@ -65,7 +65,7 @@ class SeekPoint:
     raw_offset: int  # raw offset of the first byte the decoder will produce
     stream_offset: int  # absolute offset of the member holding it
     member_raw_start: int
-    chunk_offset: int  # absolute offset of the chunk glyph that starts the segment
+    chunk_offset: int  # absolute offset of the chunk glyph that starts the segment (or of the stream header)
     dict_offsets: tuple[int, ...]  # absolute offsets of the member's dictionaries
 
 
@@ -77,9 +77,17 @@ class FileIndex:
     points: list[SeekPoint] = field(default_factory=list)
     total_raw: int = 0
 
-    def add_member(self, member_offset: int, index: MemberIndex) -> None:
+    def add_member(self, member_offset: int, index: MemberIndex, references: bool = False) -> None:
+        """Add a stream's seek points: each segment start, or only the stream's own
+        start when it has a reference window (its chunks may copy from anywhere
+        before them, so decoding starts at the header)."""
         raw = self.total_raw
         dicts = tuple(member_offset + d for d in index.dict_offsets)
+        if references:
+            self.raw_starts.append(raw)
+            self.points.append(SeekPoint(raw, member_offset, raw, member_offset, dicts))
+            self.total_raw = raw + sum(index.chunk_raw_lengths)
+            return
         for offset, length, continues in zip(index.chunk_offsets, index.chunk_raw_lengths, index.chunk_continues):
             if not continues:
                 self.raw_starts.append(raw)
@@ -112,7 +120,7 @@ def read_file_index(fp: BinaryIO, limits: "Limits") -> FileIndex | None:
 
 def _walk_members(fp: BinaryIO, limits: "Limits") -> FileIndex | None:
     end = fp.seek(0, 2)
-    members: list[tuple[int, MemberIndex]] = []
+    members: list[tuple[int, MemberIndex, bool]] = []
     while end > 0:
         if end < HEADER_SIZE + END_GLYPH_SIZE:
             return None
@@ -125,7 +133,8 @@ def _walk_members(fp: BinaryIO, limits: "Limits") -> FileIndex | None:
         if magic != END_MAGIC or member_start < 0 or index_offset == NO_INDEX or index_offset >= end_offset:
             return None
         fp.seek(member_start)
-        if fp.read(len(MAGIC)) != MAGIC:
+        header = fp.read(HEADER_SIZE)
+        if header[: len(MAGIC)] != MAGIC or len(header) != HEADER_SIZE:
             return None
         fp.seek(member_start + index_offset)
         head = fp.read(1 + MAX_GLYPH_LENGTH_BYTES)
@@ -138,9 +147,10 @@ def _walk_members(fp: BinaryIO, limits: "Limits") -> FileIndex | None:
         payload = fp.read(length)
         if len(payload) != length:
             return None
-        members.append((member_start, parse_index_payload(payload, member_start + index_offset + payload_start)))
+        member = parse_index_payload(payload, member_start + index_offset + payload_start)
+        members.append((member_start, member, header[5] != 0))
         end = member_start
     index = FileIndex()
-    for member_start, member in reversed(members):
-        index.add_member(member_start, member)
+    for member_start, member, references in reversed(members):
+        index.add_member(member_start, member, references)
     return index

@@ -28,6 +28,8 @@ from .constants import (
     GLYPH_INDEX,
     HEADER_SIZE,
     MAGIC,
+    MAX_WINDOW_LOG,
+    MIN_WINDOW_LOG,
     NO_INDEX,
     SKIPPABLE,
     VERSION,
@@ -69,6 +71,7 @@ class DictGlyph:
 @dataclass(slots=True)
 class MemberStart:
     offset: int
+    window: int = 0  # reference window declared in the header (0: no REFERENCE chunks)
 
 
 @dataclass(slots=True)
@@ -139,6 +142,15 @@ class GlyphParser:
         self._start_member_state(member_start)
         self._partial = True
 
+    def resume_at_member(self, offset: int) -> None:
+        """Restart at the first byte (the header) of a stream at absolute ``offset``."""
+        self._buf = bytearray()
+        self._pos = 0
+        self._base = offset
+        self._seen_any = True
+        self._state = _EXPECT_HEADER
+        self._start_member_state(offset)
+
     def finish(self) -> None:
         """Declare end of input; raise :class:`TruncatedError` if a stream is incomplete."""
         end = self._base + len(self._buf)
@@ -201,12 +213,12 @@ class GlyphParser:
             version, flags = prefix[4], prefix[5]
             if version != VERSION:
                 raise FormatError(f"unsupported format version {version} (this decoder reads version {VERSION})", start + 4)
-            if flags != 0:
-                raise FormatError(f"unsupported stream flags 0x{flags:02x}", start + 5)
+            window = self._window(flags, start + 5)
             self._pos += HEADER_SIZE
             self._state = _IN_MEMBER
             self._start_member_state(start)
-            return MemberStart(start)
+            self._checksums.update(prefix)  # END's checksum covers the header too
+            return MemberStart(start, window)
 
         # Inside a member: one glyph = type byte + LEB128 length + payload.
         glyph_start = self._pos
@@ -236,6 +248,16 @@ class GlyphParser:
                 return self._glyph_event(glyph_type, payload, absolute, self._base + payload_start)
             finally:
                 payload.release()
+
+    def _window(self, window_log: int, offset: int) -> int:
+        if window_log == 0:
+            return 0
+        if not MIN_WINDOW_LOG <= window_log <= MAX_WINDOW_LOG:
+            raise FormatError(f"invalid reference window 2**{window_log} in the stream header", offset)
+        window = 1 << window_log
+        if window > self.limits.max_window:
+            raise LimitError(f"reference window of {window} bytes exceeds the limit of {self.limits.max_window} bytes", offset)
+        return window
 
     def _glyph_event(self, glyph_type: int, payload: memoryview, absolute: int, payload_offset: int) -> Event | object:
         member_offset = absolute - self._member_start
@@ -327,7 +349,7 @@ class GlyphParser:
             (magic == END_MAGIC, "END glyph has a bad end marker", 40),
             (chunk_count == self._chunk_count, f"END says {chunk_count} chunks, stream has {self._chunk_count}", 8),
             (total_raw == self._total_raw, f"END says {total_raw} bytes, chunks hold {self._total_raw}", 0),
-            (checksum == self._checksums.intdigest(), "END checksum of chunk checksums does not match", 16),
+            (checksum == self._checksums.intdigest(), "END checksum of the header and chunk checksums does not match", 16),
             (index_offset == self._index_offset, "END gives a wrong INDEX offset", 24),
             (end_offset == member_offset, "END gives a wrong END offset", 32),
         )

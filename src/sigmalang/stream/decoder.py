@@ -7,7 +7,7 @@ import os
 import stat
 
 import time
-from typing import Any, BinaryIO, Iterator
+from typing import BinaryIO, Iterator, Optional, Union
 
 try:
     import fcntl
@@ -16,9 +16,10 @@ except ImportError:  # Windows: no pwrite either, so the positional writer is ne
 
 from ..codecs.base import Buffer
 from ..codecs.context import DecodeContext
-from ..codecs.registry import decode_chunk
+from ..codecs.reference import HistoryRing
+from ..codecs.registry import PendingReference, decode_chunk
 from ..format.limits import DEFAULT_LIMITS, Limits
-from ..format.parser import ChunkGlyph, GlyphParser
+from ..format.parser import ChunkGlyph, GlyphParser, MemberStart
 from ..settings import available_cores
 from .oneshot import decompress_in_place
 from .pipeline import OrderedPipeline
@@ -27,23 +28,39 @@ from .stats import StreamStats
 
 READ_SIZE = 1 << 20
 
+#: A chunk to decode: glyph, segment context, raw offset in the output, offset
+#: from its stream's first raw byte, and that stream's history (None: the
+#: stream has no REFERENCE chunks).
+_Job = tuple[ChunkGlyph, DecodeContext, int, int, Optional[HistoryRing]]
+#: Decoded bytes, a REFERENCE chunk still to resolve, or a count of bytes already written.
+_Payload = Union[Buffer, PendingReference, int]
 
-def _decode_job(job: tuple[ChunkGlyph, DecodeContext, int]) -> Buffer:
-    glyph, context, _ = job
-    return decode_chunk(glyph, context)
+
+def _decode_job(job: _Job) -> tuple[_Payload, _Job]:
+    return decode_chunk(job[0], job[1]), job
 
 
 class _PositionalWriter:
     """Decoded chunks written by the workers themselves at their place in a regular
-    file (``os.pwrite``): nothing waits in memory for its turn to be written."""
+    file (``os.pwrite``): nothing waits in memory for its turn to be written.
+
+    Chunks of streams with REFERENCE chunks are the exception: their bytes go
+    through the decoder's history in stream order, which writes them then.
+    """
 
     def __init__(self, fd: int, base: int) -> None:
         self.fd = fd
         self.base = base
 
-    def __call__(self, job: tuple[ChunkGlyph, DecodeContext, int]) -> int:
-        glyph, context, raw_offset = job
-        out = memoryview(decode_chunk(glyph, context))
+    def __call__(self, job: _Job) -> tuple[_Payload, _Job]:
+        glyph, context, raw_offset, _, history = job
+        out = decode_chunk(glyph, context)
+        if history is not None or isinstance(out, PendingReference):
+            return out, job
+        return self.write_at(raw_offset, out), job
+
+    def write_at(self, raw_offset: int, data: Buffer) -> int:
+        out = memoryview(data)
         written = 0
         while written < len(out):
             written += os.pwrite(self.fd, out[written:], self.base + raw_offset + written)
@@ -78,10 +95,12 @@ class StreamingDecoder:
         if getattr(self, "_pipeline", None) is not None:
             self._pipeline.close()
         self._parser = GlyphParser(self.limits)
-        self._pipeline: OrderedPipeline[tuple[ChunkGlyph, DecodeContext, int], Any]
+        self._pipeline: OrderedPipeline[_Job, tuple[_Payload, _Job]]
         self._pipeline = OrderedPipeline(self._writer or _decode_job, self.threads, self.max_in_flight)
         self._segments = SegmentTracker(self._pipeline, self.max_in_flight, holds_output=self._writer is None)
         self._raw_position = 0
+        self._member_start = 0  # raw offset of the current stream's first byte
+        self._history: HistoryRing | None = None
         self.stats = StreamStats(mode="decode", threads=self.threads)
         self._in_flight_bytes = 0
 
@@ -91,7 +110,10 @@ class StreamingDecoder:
         ``offset`` is the absolute input offset of the next byte that will be fed.
         """
         self.reset()
-        self._parser.resume_inside_member(offset, member_start)
+        if offset == member_start:
+            self._parser.resume_at_member(offset)
+        else:
+            self._parser.resume_inside_member(offset, member_start)
 
     def feed(self, data: Buffer) -> Iterator[Buffer]:
         self._parser.push(data)
@@ -111,11 +133,14 @@ class StreamingDecoder:
         started = time.perf_counter()
         try:
             for event in self._parser.events():
-                if isinstance(event, ChunkGlyph):
+                if isinstance(event, MemberStart):
+                    self._member_start = self._raw_position
+                    self._history = HistoryRing(event.window) if event.window else None
+                elif isinstance(event, ChunkGlyph):
                     self._in_flight_bytes += event.raw_length
                     self.stats.peak_buffered_bytes = max(self.stats.peak_buffered_bytes, self._in_flight_bytes)
                     context, lane = self._segments.place(event)
-                    job = (event, context, self._raw_position)
+                    job = (event, context, self._raw_position, self._raw_position - self._member_start, self._history)
                     self._raw_position += event.raw_length
                     yield from self._account(self._pipeline.submit(job, lane))
             if final:
@@ -126,13 +151,21 @@ class StreamingDecoder:
         finally:
             self.stats.elapsed += time.perf_counter() - started
 
-    def _account(self, results: Iterator[Any]) -> Iterator[Buffer]:
-        for out in results:
+    def _account(self, results: Iterator[tuple[_Payload, _Job]]) -> Iterator[Buffer]:
+        """Results in stream order: resolve REFERENCE chunks, keep history, write or yield."""
+        for out, (_, _, raw_offset, member_position, history) in results:
+            if isinstance(out, PendingReference):
+                out = out.resolve(member_position, history)
             if isinstance(out, int):  # already written in place by the worker
                 n = out
             else:
                 n = len(out)
-                yield out
+                if history is not None:
+                    history.append(out)
+                if self._writer is not None:
+                    self._writer.write_at(raw_offset, out)
+                else:
+                    yield out
             self._in_flight_bytes -= n
             self.stats.bytes_out += n
             self.stats.chunks += 1

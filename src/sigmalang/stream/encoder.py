@@ -13,9 +13,10 @@ import xxhash
 
 from ..codecs.base import Buffer, Strategy
 from ..codecs.context import EncodeContext
+from ..codecs.reference import MIN_COPIED, BlockIndex, Copy, copied_bytes
 from ..codecs.registry import EncodedChunk, encode_chunk
 from ..codecs.selector import AdaptiveCompressionSelector
-from ..format.constants import CHUNK_CONTINUES, CHUNK_SHARED, HEADER
+from ..format.constants import CHUNK_CONTINUES, CHUNK_SHARED, stream_header
 from ..format.glyphs import IndexBuilder, chunk_glyph_head, encode_end_glyph
 from ..parallel import StreamingPlan
 from ..pool import BufferPool
@@ -27,7 +28,9 @@ from .stats import StreamStats
 
 Write = Callable[[Buffer], object]
 T = TypeVar("T")
-_Job = tuple[Union[Buffer, PositionalChunk], Optional[Callable[[], None]], Optional[EncodeContext], bool, int]
+_Job = tuple[
+    Union[Buffer, PositionalChunk], Optional[Callable[[], None]], Optional[EncodeContext], bool, int, Optional[list[Copy]]
+]
 _Result = tuple[EncodedChunk, Optional[Callable[[], None]], bool, int]
 
 
@@ -66,7 +69,19 @@ class FrameWriter:
         self._checksums = xxhash.xxh3_64()
         self._total_raw = 0
         self._buffered = 0
-        self._emit(HEADER)
+        reference_window = settings.resolved_reference_window()
+        #: Blocks of earlier segments, for REFERENCE copies (None: references off).
+        self._blocks = BlockIndex(reference_window) if reference_window else None
+        self._position = 0  # raw bytes added so far
+        self._segment_start = 0  # raw offset where the current segment began
+        header = stream_header(reference_window.bit_length() - 1 if reference_window else 0)
+        self._checksums.update(header)  # END's checksum covers the header too
+        self._emit(header)
+
+    @property
+    def uses_references(self) -> bool:
+        """True when chunks are matched against earlier segments (so the encoder must see every chunk's bytes)."""
+        return self._blocks is not None
 
     @property
     def bytes_written(self) -> int:
@@ -91,16 +106,29 @@ class FrameWriter:
         self.stats.peak_buffered_bytes = max(self.stats.peak_buffered_bytes, self._buffered)
         continues = self._within_segment > 0
         if not continues:
+            self._segment_start = self._position
             self._segment += 1
             shared = self._chunks_per_segment > 1
             long_distance = self._settings.uses_long_distance(self._window)
             self._context = EncodeContext(self._settings.level, self._window, long_distance) if shared else None
         self._within_segment = (self._within_segment + 1) % self._chunks_per_segment
+        copies = self._copies(raw)
+        self._position += len(raw)
         # A segment's chunks share a lane: they must be encoded in order, by one worker.
-        for result in self._pipeline.submit((raw, on_written, self._context, continues, held), lane=self._segment):
+        for result in self._pipeline.submit((raw, on_written, self._context, continues, held, copies), lane=self._segment):
             self._write_chunk(result)
         for result in self._pipeline.ready():
             self._write_chunk(result)
+
+    def _copies(self, raw: Buffer | PositionalChunk) -> list[Copy] | None:
+        """Copies from earlier segments for this chunk, found in stream order (so the
+        output does not depend on threads); None when too few bytes repeat to pay."""
+        if self._blocks is None:
+            return None
+        if isinstance(raw, PositionalChunk):
+            raise TypeError("chunks read by position bypass the reference index")
+        copies = self._blocks.copies(raw, self._position, self._segment_start)
+        return copies if copied_bytes(copies) >= MIN_COPIED else None
 
     def drain(self) -> None:
         """Wait for every queued chunk and write it; the next chunk starts a new segment."""
@@ -127,14 +155,14 @@ class FrameWriter:
         self._pipeline.close()
 
     def _encode(self, job: _Job) -> _Result:
-        source, on_written, context, continues, held = job
+        source, on_written, context, continues, held, copies = job
         if isinstance(source, PositionalChunk):
             raw, buf = source.load()
             pool = source.pool
             on_written = lambda: pool.release(buf)  # noqa: E731
         else:
             raw = source
-        chunk = encode_chunk(raw, self._selector, context)
+        chunk = encode_chunk(raw, self._selector, context, copies)
         if chunk.strategy is not Strategy.RAW and on_written is not None:
             # The encoded data no longer refers to the input: recycle its buffer
             # now rather than when the chunk's turn to be written comes.
@@ -199,6 +227,7 @@ class StreamingEncoder:
         long_distance: bool | None = None,
         trial: bool | None = None,
         adaptive: bool = True,
+        reference_window: int | None = None,
         settings: EncoderSettings | None = None,
     ) -> None:
         self.settings = settings or EncoderSettings(
@@ -210,6 +239,7 @@ class StreamingEncoder:
             segment_size=segment_size,
             long_distance=long_distance,
             adaptive=adaptive,
+            reference_window=reference_window,
         )
         self._totals = StreamStats()
         #: The buffer pool of the last encode_stream, for its statistics (hits, resizes).
@@ -242,7 +272,11 @@ class StreamingEncoder:
         threads = self.settings.resolved_threads(None if size is None else -(-size // chunk_size))
         started = time.perf_counter()
         start = _position(src)
-        random_access = size is not None and positional_chunks(src, size, chunk_size, BufferPool(chunk_size)) is not None
+        random_access = (
+            size is not None
+            and not self.settings.resolved_reference_window()  # the reference index must see every chunk's bytes
+            and positional_chunks(src, size, chunk_size, BufferPool(chunk_size)) is not None
+        )
         sample: list[tuple[bytearray, int]] = []
         self.last_plan = None
         if self.settings.threads == 0 and threads > 1:

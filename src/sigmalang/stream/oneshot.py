@@ -14,11 +14,12 @@ import io
 import sys
 
 from ..codecs.context import DecodeContext
-from ..codecs.registry import decode_chunk_into
+from ..codecs.reference import OutputHistory
+from ..codecs.registry import PendingReference, decode_chunk_into
 from ..errors import FormatError
 from ..format.index import read_file_index
 from ..format.limits import Limits
-from ..format.parser import ChunkGlyph, GlyphParser
+from ..format.parser import ChunkGlyph, GlyphParser, MemberStart
 from .pipeline import OrderedPipeline
 from .segments import SegmentTracker
 
@@ -49,8 +50,19 @@ def _uninitialised_bytes(size: int) -> tuple[bytes | bytearray, memoryview]:
     return buffer, memoryview(buffer)
 
 
-def _decode_job(job: tuple[ChunkGlyph, memoryview, DecodeContext]) -> None:
-    decode_chunk_into(*job)
+_Job = tuple[ChunkGlyph, memoryview, DecodeContext, int, "OutputHistory | None"]
+
+
+def _decode_job(job: _Job) -> tuple[PendingReference | None, _Job]:
+    glyph, out, context, _, _ = job
+    return decode_chunk_into(glyph, out, context), job
+
+
+def _finish(result: tuple[PendingReference | None, _Job]) -> None:
+    """Resolve a REFERENCE chunk's copies once every chunk before it is in place."""
+    pending, (_, out, _, member_position, history) = result
+    if pending is not None:
+        pending.resolve_into(out, member_position, history)
 
 
 def decompress_in_place(data: bytes, threads: int, max_in_flight: int | None, limits: Limits) -> tuple[bytes, int] | None:
@@ -76,7 +88,7 @@ def decompress_in_place(data: bytes, threads: int, max_in_flight: int | None, li
 
 
 def _decode_all(
-    data: bytes, out: memoryview, total: int, pipeline: OrderedPipeline[tuple[ChunkGlyph, memoryview, DecodeContext], None],
+    data: bytes, out: memoryview, total: int, pipeline: OrderedPipeline[_Job, tuple[PendingReference | None, _Job]],
     limits: Limits,
     max_in_flight: int | None,
 ) -> tuple[int, int]:
@@ -85,17 +97,22 @@ def _decode_all(
     position = 0
     chunks = 0
     segments = SegmentTracker(pipeline, max_in_flight, holds_output=False)
+    member_start = 0
+    history: OutputHistory | None = None
     for event in parser.events():
-        if isinstance(event, ChunkGlyph):
+        if isinstance(event, MemberStart):
+            member_start = position
+            history = OutputHistory(out, member_start, event.window) if event.window else None
+        elif isinstance(event, ChunkGlyph):
             end = position + event.raw_length
             if end > total:
                 raise FormatError("chunks hold more bytes than the stream trailers declare", event.offset)
             context, lane = segments.place(event)
-            for _ in pipeline.submit((event, out[position:end], context), lane):
-                pass
+            for result in pipeline.submit((event, out[position:end], context, position - member_start, history), lane):
+                _finish(result)
             position = end
             chunks += 1
     parser.finish()
-    for _ in pipeline.drain():
-        pass
+    for result in pipeline.drain():
+        _finish(result)
     return position, chunks

@@ -1,0 +1,338 @@
+"""REFERENCE: repeats from beyond a segment's zstd window, stored as copies of earlier output.
+
+zstd finds repeats inside a segment (its window). What lies further back — a
+tree backed up twice, versioned copies of files, a log block seen long ago —
+is out of its reach. The encoder cuts its input into content-defined blocks
+(see :func:`content_boundaries`: an edit moves only the boundaries near it)
+and indexes the blocks of the last ``window`` bytes by their 128-bit xxh3
+digest. A block met again after the segment holding its first occurrence has
+ended becomes a *copy*; the bytes of the chunk that are not copied (its
+literals) are encoded by the usual strategies, in the segment's zstd frame.
+
+The decoder keeps the last ``window`` bytes of the stream's output (the
+window is declared in the stream header) and resolves a chunk's copies in
+stream order, once every chunk before it is complete; literals still decode
+in parallel. Copies only read from earlier chunks, never from their own.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import deque
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import xxhash
+
+from ..format.varint import VarintIncomplete, VarintTooLong, decode_uleb128, encode_uleb128
+from .base import Buffer, Encoded, Strategy
+
+#: A position is a block boundary when the hash of the 8 bytes before it has
+#: this many top bits zero: blocks of about 2**BOUNDARY_BITS bytes past MIN_BLOCK.
+BOUNDARY_BITS = 11
+MIN_BLOCK = 512
+MAX_BLOCK = 64 * 1024
+#: A chunk is stored as REFERENCE only when its copies cover at least this much.
+MIN_COPIED = 4096
+_MULTIPLIER = np.uint32(0x9E3779B1)
+#: Hashes at or above this have their top BOUNDARY_BITS bits set (a run of zero bytes never does).
+_THRESHOLD = np.uint32((1 << 32) - (1 << (32 - BOUNDARY_BITS)))
+#: Strategies that may encode a REFERENCE chunk's literals.
+INNER_STRATEGIES = (Strategy.RAW, Strategy.PATTERN, Strategy.DELTA)
+
+
+@dataclass(frozen=True, slots=True)
+class Copy:
+    """Bytes ``start .. start+length`` of a chunk repeat the output ``distance`` bytes earlier."""
+
+    start: int
+    length: int
+    distance: int
+
+
+def content_boundaries(data: Buffer) -> list[int]:
+    """End offsets of the content-defined blocks of ``data`` (the last is ``len(data)``).
+
+    Every 4-byte window is hashed (four strided numpy passes, one per
+    alignment: about 0.5 ms per MiB); a position after a window whose hash
+    has its top BOUNDARY_BITS bits set may end a block. Blocks are at least
+    MIN_BLOCK and at most MAX_BLOCK long, so boundaries depend only on nearby
+    bytes: an insertion or deletion moves just the blocks around it.
+    """
+    view = memoryview(data).cast("B")
+    n = len(view)
+    if n <= MIN_BLOCK:
+        return [n] if n else []
+    found = []
+    hashes = np.empty(n // 4, dtype=np.uint32)
+    hits = np.empty(n // 4, dtype=bool)
+    for align in range(4):
+        words = (n - align) // 4
+        window = np.ndarray((words,), dtype="<u4", buffer=view, offset=align)
+        np.multiply(window, _MULTIPLIER, out=hashes[:words])
+        np.greater_equal(hashes[:words], _THRESHOLD, out=hits[:words])
+        found.append(np.flatnonzero(hits[:words]) * 4 + (align + 4))
+    candidates = np.sort(np.concatenate(found))
+    # bisect on a list is cheaper per call than numpy's searchsorted, unless the
+    # list would be huge (data repeating a 4-byte pattern that hashes to a boundary).
+    ends: list[int] | np.ndarray = candidates.tolist() if len(candidates) <= n // 64 else candidates
+    search = bisect.bisect_left if isinstance(ends, list) else (lambda a, x: int(np.searchsorted(a, x)))
+    cuts = []
+    pos = 0
+    while pos < n:
+        i = search(ends, pos + MIN_BLOCK)
+        end = int(ends[i]) if i < len(ends) else n
+        pos = min(end, pos + MAX_BLOCK, n)
+        cuts.append(pos)
+    return cuts
+
+
+class BlockIndex:
+    """The encoder's memory of recent blocks, over a bounded window.
+
+    For each block digest it keeps the latest occurrence and the latest one
+    from an earlier segment, so a block repeated inside the current segment
+    (zstd's business) does not hide an occurrence a copy may use. Memory is
+    about 250 bytes per block of the window (under 16 MB for the default
+    128 MiB window), whatever the input size.
+    """
+
+    def __init__(self, window: int) -> None:
+        if window <= 0:
+            raise ValueError(f"window must be positive, got {window}")
+        self.window = window
+        # digest -> [latest offset, latest offset before the latest one's segment (or -1)]
+        self._offsets: dict[int, list[int]] = {}
+        self._order: deque[tuple[int, int]] = deque()
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    def copies(self, data: Buffer, position: int, segment_start: int) -> list[Copy]:
+        """The copies for a chunk starting at stream offset ``position``, then remember its blocks.
+
+        Only occurrences that end before ``segment_start`` (nearer repeats are
+        zstd's) and lie within the window become copies. Adjacent copies from
+        adjacent sources merge into one.
+        """
+        view = memoryview(data).cast("B")
+        copies: list[Copy] = []
+        offsets, remember, digest, window = self._offsets, self._order.append, xxhash.xxh3_128_intdigest, self.window
+        start = 0
+        for end in content_boundaries(view):
+            key = digest(view[start:end])
+            here = position + start
+            seen = offsets.get(key)
+            if seen is None:
+                offsets[key] = [here, -1]
+            else:
+                source = seen[0] if seen[0] + end - start <= segment_start else seen[1]
+                if source >= 0 and here - source <= window:
+                    _add_copy(copies, start, end - start, here - source)
+                if seen[0] < segment_start:
+                    seen[1] = seen[0]
+                seen[0] = here
+            remember((here, key))
+            start = end
+        self._forget_before(position + len(view) - window)
+        return copies
+
+    def _forget_before(self, offset: int) -> None:
+        order, offsets = self._order, self._offsets
+        while order and order[0][0] < offset:
+            old, key = order.popleft()
+            seen = offsets.get(key)
+            if seen is None:
+                continue
+            if seen[0] == old:
+                del offsets[key]
+            elif seen[1] == old:
+                seen[1] = -1
+
+
+def _add_copy(copies: list[Copy], start: int, length: int, distance: int) -> None:
+    """Append a copy, merged with the previous one when both are contiguous."""
+    if copies:
+        last = copies[-1]
+        if last.start + last.length == start and last.distance == distance:
+            copies[-1] = Copy(last.start, last.length + length, distance)
+            return
+    copies.append(Copy(start, length, distance))
+
+
+def copied_bytes(copies: list[Copy]) -> int:
+    return sum(c.length for c in copies)
+
+
+def literals(data: Buffer, copies: list[Copy]) -> bytes:
+    """The bytes of ``data`` not covered by ``copies``, in order."""
+    view = memoryview(data).cast("B")
+    parts = []
+    pos = 0
+    for c in copies:
+        parts.append(view[pos : c.start])
+        pos = c.start + c.length
+    parts.append(view[pos:])
+    return b"".join(parts)
+
+
+def encode_copies(copies: list[Copy]) -> bytes:
+    """count, then per copy: literal bytes before it, length, distance (all LEB128)."""
+    out = bytearray(encode_uleb128(len(copies)))
+    pos = 0
+    for c in copies:
+        out += encode_uleb128(c.start - pos)
+        out += encode_uleb128(c.length)
+        out += encode_uleb128(c.distance)
+        pos = c.start + c.length
+    return bytes(out)
+
+
+def wrap(inner: Encoded, copies: list[Copy]) -> Encoded:
+    """A REFERENCE chunk: ``inner`` encodes the literals; params name its strategy."""
+    table = encode_copies(copies)
+    data = b"".join((encode_uleb128(len(table)), table, inner.data))
+    return Encoded(Strategy.REFERENCE, bytes((inner.strategy,)) + inner.params, data, inner.shared)
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceParts:
+    """A REFERENCE chunk taken apart: its copies, and the literals' own encoding."""
+
+    copies: list[Copy]
+    inner_strategy: Strategy
+    inner_params: bytes
+    inner_data: Buffer
+    literal_length: int
+
+
+def split(params: bytes, data: Buffer, raw_length: int) -> ReferenceParts:
+    """Parse a REFERENCE chunk's params and data; ValueError when they are inconsistent."""
+    if not params:
+        raise ValueError("REFERENCE chunk has no inner strategy")
+    try:
+        inner = Strategy(params[0])
+    except ValueError:
+        raise ValueError(f"REFERENCE chunk names unknown inner strategy {params[0]}") from None
+    if inner not in INNER_STRATEGIES:
+        raise ValueError(f"REFERENCE chunk cannot nest strategy {inner.name}")
+    view = memoryview(data).cast("B")
+    try:
+        table_length, pos = decode_uleb128(view, 0)
+        if pos + table_length > len(view):
+            raise ValueError("REFERENCE copy table overruns the chunk")
+        table_end = pos + table_length
+        count, pos = decode_uleb128(view, pos)
+        if count > table_length:  # every copy takes at least three bytes
+            raise ValueError(f"REFERENCE copy table declares {count} copies in {table_length} bytes")
+        copies = []
+        at = 0
+        for _ in range(count):
+            gap, pos = decode_uleb128(view, pos)
+            length, pos = decode_uleb128(view, pos)
+            distance, pos = decode_uleb128(view, pos)
+            start = at + gap
+            if length == 0 or distance == 0 or start + length > raw_length:
+                raise ValueError(f"REFERENCE copy ({start}, {length}, {distance}) does not fit a chunk of {raw_length} bytes")
+            copies.append(Copy(start, length, distance))
+            at = start + length
+    except (VarintIncomplete, VarintTooLong):
+        raise ValueError("malformed REFERENCE copy table") from None
+    if pos != table_end:
+        raise ValueError("REFERENCE copy table has trailing bytes")
+    return ReferenceParts(copies, inner, params[1:], view[table_end:], raw_length - copied_bytes(copies))
+
+
+class History(Protocol):
+    """Earlier output of a stream, addressed by offset from the stream's first raw byte."""
+
+    window: int
+
+    def read_into(self, position: int, out: memoryview) -> None:
+        """Fill ``out`` with the output at ``position``; ValueError if it is not held."""
+
+
+def resolve_into(out: memoryview, copies: list[Copy], literal_bytes: Buffer, position: int, history: History) -> None:
+    """Rebuild a chunk starting at stream offset ``position`` into ``out``.
+
+    Literals fill the gaps between copies; each copy must read bytes that
+    ended before this chunk and lie within the declared window.
+    """
+    lit = memoryview(literal_bytes).cast("B")
+    if len(lit) + copied_bytes(copies) != len(out):
+        raise ValueError(f"REFERENCE literals hold {len(lit)} bytes, copies leave {len(out) - copied_bytes(copies)}")
+    done = used = 0
+    for c in copies:
+        gap = c.start - done
+        out[done : c.start] = lit[used : used + gap]
+        used += gap
+        source = position + c.start - c.distance
+        if c.distance > history.window or source < 0 or source + c.length > position:
+            raise ValueError(
+                f"REFERENCE copy from {c.distance} bytes back reaches outside the earlier output "
+                f"(window {history.window}, chunk at {position})"
+            )
+        history.read_into(source, out[c.start : c.start + c.length])
+        done = c.start + c.length
+    out[done:] = lit[used:]
+
+
+class OutputHistory:
+    """History read straight from an output buffer that holds the whole stream (one-shot decoding)."""
+
+    def __init__(self, output: memoryview, base: int, window: int) -> None:
+        self._output = output
+        self._base = base
+        self.window = window
+
+    def read_into(self, position: int, out: memoryview) -> None:
+        start = self._base + position
+        out[:] = self._output[start : start + len(out)]
+
+
+class HistoryRing:
+    """The last ``window`` bytes of a stream's output, for streaming decoders.
+
+    It grows with the output up to the window (a stream shorter than its
+    window costs only its own size), then wraps around.
+    """
+
+    def __init__(self, window: int) -> None:
+        self.window = window
+        self._ring = bytearray()
+        self._end = 0  # stream offset one past the last byte appended
+
+    @property
+    def end(self) -> int:
+        return self._end
+
+    def append(self, data: Buffer) -> None:
+        view = memoryview(data).cast("B")
+        ring, size = self._ring, self.window
+        if self._end + len(view) <= size:  # still growing: ring[i] holds stream offset i
+            ring += view
+            self._end += len(view)
+            return
+        if len(ring) < size:
+            ring += bytes(size - len(ring))  # full size from now on; filled just below
+        if len(view) > size:
+            self._end += len(view) - size
+            view = view[len(view) - size :]
+        while len(view):
+            at = self._end % size
+            take = min(len(view), size - at)
+            ring[at : at + take] = view[:take]
+            self._end += take
+            view = view[take:]
+
+    def read_into(self, position: int, out: memoryview) -> None:
+        n = len(out)
+        if position < self._end - len(self._ring) or position + n > self._end:
+            raise ValueError(f"bytes {position}..{position + n} are not in the decoder's history")
+        done = 0
+        while done < n:
+            at = (position + done) % self.window
+            take = min(n - done, self.window - at, len(self._ring) - at)
+            out[done : done + take] = self._ring[at : at + take]
+            done += take

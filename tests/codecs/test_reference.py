@@ -1,0 +1,252 @@
+"""REFERENCE: content-defined blocks, the block index, copy tables and the decoder's history."""
+
+import io
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import sigmalang
+from sigmalang import FormatError, StreamingDecoder, StreamingEncoder, Strategy, corpus
+from sigmalang.codecs import reference
+from sigmalang.codecs.reference import (
+    MAX_BLOCK,
+    MIN_BLOCK,
+    BlockIndex,
+    Copy,
+    HistoryRing,
+    OutputHistory,
+    content_boundaries,
+    encode_copies,
+    literals,
+    resolve_into,
+    split,
+)
+from sigmalang.format.limits import Limits
+from sigmalang.format.parser import ChunkGlyph, GlyphParser, MemberStart
+
+TEXT = corpus.log_text(400_000)
+
+
+def versions(base: bytes, count: int, seed: int = 5) -> bytes:
+    """``count`` copies of ``base``, each with a few small insertions, deletions and overwrites."""
+    rng = random.Random(seed)
+    out, current = [], bytearray(base)
+    for _ in range(count):
+        for _ in range(5):
+            at = rng.randrange(len(current))
+            current[at : at + rng.randrange(0, 30)] = rng.randbytes(rng.randrange(0, 30))
+        out.append(bytes(current))
+    return b"".join(out)
+
+
+# -- content-defined blocks --------------------------------------------------
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=20_000))
+def test_blocks_cover_the_input_within_their_size_bounds(data):
+    cuts = content_boundaries(data)
+    assert cuts == sorted(set(cuts))
+    assert (cuts[-1] if cuts else 0) == len(data)
+    sizes = [b - a for a, b in zip([0] + cuts, cuts)]
+    assert all(size <= MAX_BLOCK for size in sizes)
+    assert all(size >= MIN_BLOCK for size in sizes[:-1])
+
+
+def test_an_insertion_moves_only_nearby_boundaries():
+    cuts = content_boundaries(TEXT)
+    edited = TEXT[:100_000] + b"INSERTED" + TEXT[100_000:]
+    moved = {c - 8 for c in content_boundaries(edited) if c > 100_000}
+    later = {c for c in cuts if c > 110_000}
+    assert len(later) > 20
+    assert later <= moved  # every boundary past the edit reappears, shifted by the insertion
+
+
+def test_runs_of_zero_bytes_are_cut_at_the_maximum_block_size():
+    assert content_boundaries(bytes(200_000)) == list(range(MAX_BLOCK, 200_000, MAX_BLOCK)) + [200_000]
+
+
+# -- the block index -------------------------------------------------------------
+def test_repeats_from_an_earlier_segment_become_copies_nearer_ones_do_not():
+    index = BlockIndex(1 << 20)
+    index.copies(TEXT[:100_000], 0, 0)
+    same_segment = index.copies(TEXT[:100_000], 100_000, 0)
+    assert same_segment == []
+    next_segment = index.copies(TEXT[:100_000], 200_000, 200_000)
+    assert sum(c.length for c in next_segment) > 90_000
+    for c in next_segment:  # every copy points at the same bytes one or two repeats back
+        assert c.distance in (100_000, 200_000)
+
+
+def test_copies_never_reach_beyond_the_window():
+    index = BlockIndex(1 << 20)
+    index.copies(TEXT[:100_000], 0, 0)
+    assert index.copies(TEXT[:100_000], (1 << 20) + 50_000, (1 << 20) + 50_000) == []
+    assert len(index) < 200  # the old blocks were forgotten, not just skipped
+
+
+def test_adjacent_copies_from_adjacent_sources_merge():
+    index = BlockIndex(1 << 20)
+    index.copies(TEXT[:200_000], 0, 0)
+    copies = index.copies(TEXT[:200_000], 300_000, 300_000)
+    assert len(copies) == 1 and copies[0] == Copy(0, 200_000, 300_000)
+
+
+# -- copy tables and resolution ----------------------------------------------------
+@settings(max_examples=100, deadline=None)
+@given(st.binary(min_size=1, max_size=4000), st.data())
+def test_copies_and_literals_rebuild_the_chunk_from_history(chunk, data):
+    history_bytes = data.draw(st.binary(min_size=len(chunk), max_size=8000)) + chunk
+    position = len(history_bytes)
+    # Copies of random spans of the chunk, taken from the earlier copy of it in history.
+    cuts = sorted(set(data.draw(st.lists(st.integers(0, len(chunk)), max_size=8))))
+    spans = list(zip(cuts[::2], cuts[1::2]))
+    copies = [Copy(a, b - a, len(chunk)) for a, b in spans if b > a]
+    table = encode_copies(copies)
+    inner = sigmalang.codecs.raw.RawCodec().encode(literals(chunk, copies), 3)
+    wrapped = reference.wrap(inner, copies)
+    parts = split(wrapped.params, wrapped.data, len(chunk))
+    assert parts.copies == copies and parts.inner_strategy is Strategy.RAW
+    assert bytes(wrapped.data).startswith(sigmalang.format.varint.encode_uleb128(len(table)) + table)
+    ring = HistoryRing(1 << 20)
+    ring.append(history_bytes)
+    out = bytearray(len(chunk))
+    resolve_into(memoryview(out), parts.copies, parts.inner_data, position, ring)
+    assert out == chunk
+
+
+def test_a_copy_reading_its_own_chunk_or_outside_the_window_is_rejected():
+    ring = HistoryRing(1 << 20)
+    ring.append(b"x" * 1000)
+    out = memoryview(bytearray(100))
+    with pytest.raises(ValueError, match="outside"):
+        resolve_into(out, [Copy(0, 100, 50)], b"", 1000, ring)  # would read bytes 950..1050
+    with pytest.raises(ValueError, match="outside"):
+        resolve_into(out, [Copy(0, 100, 2000)], b"", 1000, ring)  # before the stream began
+
+
+@pytest.mark.parametrize(
+    "params, data, message",
+    [
+        (b"", b"\x00", "no inner strategy"),
+        (bytes((Strategy.REFERENCE,)), b"\x01\x00", "cannot nest"),
+        (bytes((9,)), b"\x01\x00", "unknown inner"),
+        (bytes((Strategy.RAW,)), b"\x09\x00", "overruns"),
+        (bytes((Strategy.RAW,)), b"\x04\x01\x00\x00\x05", "does not fit"),
+        (bytes((Strategy.RAW,)), b"\x04\x01\x00\x10\x05", "does not fit"),
+    ],
+)
+def test_malformed_copy_tables_are_rejected(params, data, message):
+    with pytest.raises(ValueError, match=message):
+        split(params, data, 10)
+
+
+def test_history_ring_wraps_and_forgets_what_is_older_than_its_window():
+    ring = HistoryRing(1 << 20)
+    data = random.Random(1).randbytes(3 << 20)
+    for start in range(0, len(data), 300_000):
+        ring.append(data[start : start + 300_000])
+    out = bytearray(5000)
+    ring.read_into(len(data) - (1 << 20), memoryview(out))
+    assert out == data[len(data) - (1 << 20) :][:5000]
+    with pytest.raises(ValueError, match="not in the decoder's history"):
+        ring.read_into(len(data) - (1 << 20) - 1, memoryview(out))
+
+
+def test_output_history_reads_from_the_stream_base():
+    buf = memoryview(bytearray(b"..abcdef"))
+    out = bytearray(3)
+    OutputHistory(buf, 2, 1 << 20).read_into(1, memoryview(out))
+    assert out == b"bcd"
+
+
+# -- whole streams ------------------------------------------------------------------
+VERSIONED = versions(TEXT[:300_000], 8)
+
+
+def encode(data: bytes, **kw) -> bytes:
+    out = io.BytesIO()
+    StreamingEncoder(threads=2, chunk_size=100_000, segment_size=300_000, **kw).encode_stream(io.BytesIO(data), out)
+    return out.getvalue()
+
+
+def strategies(blob: bytes) -> list[int]:
+    parser = GlyphParser()
+    parser.push(blob)
+    return [e.strategy for e in parser.events() if isinstance(e, ChunkGlyph)]
+
+
+def test_versioned_copies_use_references_and_shrink_far_below_segments_alone():
+    with_refs = encode(VERSIONED)
+    without = encode(VERSIONED, reference_window=0)
+    assert Strategy.REFERENCE in strategies(with_refs)
+    assert Strategy.REFERENCE not in strategies(without)
+    assert len(with_refs) * 3 < len(without)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_reference_streams_decode_on_every_path(tmp_path, threads):
+    blob = encode(VERSIONED)
+    assert sigmalang.decompress(blob, threads=threads) == VERSIONED
+    decoder = StreamingDecoder(threads)
+    pieces = [blob[i : i + 777] for i in range(0, len(blob), 777)]
+    assert b"".join(b"".join(decoder.feed(p)) for p in pieces) + b"".join(decoder.flush()) == VERSIONED
+    (tmp_path / "v.sgl").write_bytes(blob)
+    StreamingDecoder(threads).decode_file(tmp_path / "v.sgl", tmp_path / "v.out")  # positional writer
+    assert (tmp_path / "v.out").read_bytes() == VERSIONED
+    with sigmalang.open(tmp_path / "v.sgl") as f:
+        f.seek(len(VERSIONED) - 12_345)
+        assert f.read() == VERSIONED[-12_345:]
+        f.seek(1000)
+        assert f.read(5000) == VERSIONED[1000:6000]
+
+
+def test_concatenated_reference_streams_keep_separate_histories():
+    blob = encode(VERSIONED) + encode(VERSIONED[::-1])
+    assert sigmalang.decompress(blob) == VERSIONED + VERSIONED[::-1]
+    decoder = StreamingDecoder(2)
+    assert b"".join(decoder.feed(blob)) + b"".join(decoder.flush()) == VERSIONED + VERSIONED[::-1]
+
+
+def test_header_declares_the_window_and_none_with_references_off():
+    parser = GlyphParser()
+    parser.push(encode(VERSIONED, reference_window=1 << 20))
+    assert next(e for e in parser.events() if isinstance(e, MemberStart)).window == 1 << 20
+    assert sigmalang.compress(TEXT[:50_000])[5] == 27  # the default, 128 MiB, whatever the input size
+    assert encode(VERSIONED, reference_window=0)[5] == 0
+
+
+def test_a_changed_window_in_the_header_fails_the_end_checksum():
+    blob = bytearray(sigmalang.compress(TEXT[:50_000]))
+    blob[5] = 26
+    with pytest.raises(FormatError, match="END checksum"):
+        sigmalang.decompress(bytes(blob))
+
+
+def test_a_window_beyond_the_decoder_limit_is_refused_before_decoding():
+    blob = encode(VERSIONED, reference_window=1 << 22)
+    with pytest.raises(sigmalang.LimitError) as info:
+        StreamingDecoder(1, limits=Limits(max_window=1 << 21)).decompress(blob)
+    assert info.value.offset == 5
+
+
+@pytest.mark.parametrize("window_log", [1, 19, 41, 255])
+def test_an_invalid_window_in_the_header_is_a_format_error(window_log):
+    blob = bytearray(encode(VERSIONED))
+    blob[5] = window_log
+    with pytest.raises(FormatError) as info:
+        sigmalang.decompress(bytes(blob))
+    assert info.value.offset == 5
+
+
+def test_a_reference_chunk_in_a_stream_without_a_window_is_rejected():
+    blob = bytearray(encode(VERSIONED))
+    blob[5] = 0
+    with pytest.raises(FormatError, match="no reference window"):
+        sigmalang.decompress(bytes(blob))
+
+
+def test_references_do_not_depend_on_the_thread_count():
+    one = io.BytesIO()
+    StreamingEncoder(threads=1, chunk_size=100_000, segment_size=300_000).encode_stream(io.BytesIO(VERSIONED), one)
+    assert one.getvalue() == encode(VERSIONED)
