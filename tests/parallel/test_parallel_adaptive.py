@@ -89,3 +89,72 @@ def test_adaptive_turns_on_only_for_heterogeneous_work():
     assert not off.use_adaptive_chunking and "adaptive chunking not used" in off.reason
     default = optimize_streaming(varied, list(range(400)), backends=("serial", "threads"))
     assert not default.use_adaptive_chunking and default.adaptive_chunking_params is None
+
+
+# ------------------------------------------------------- run-time windows
+
+from sigmalang.parallel._execute import _Pooled, running_window  # noqa: E402
+
+
+def test_running_window_is_two_chunks_per_worker_within_the_buffer():
+    assert running_window(2, 6) == 4
+    assert running_window(4, 6) == 6
+    assert running_window(1, 1) == 1
+
+
+gate = threading.Event()
+done_count = 0
+
+
+def head_waits_for_later_items(x):
+    """Item 0 finishes only after 12 later items did (or 10 s pass)."""
+    global done_count
+    if x == 0:
+        gate.wait(10)
+        return gate.is_set()
+    with lock:
+        done_count += 1
+        if done_count >= 12:
+            gate.set()
+    return x
+
+
+def test_small_chunks_keep_flowing_behind_a_slow_head():
+    # Counting the in-flight window in chunks would stop after buffer_size
+    # chunks (at most 3 x 1 items behind the head) and item 0 would time out.
+    global done_count
+    gate.clear()
+    done_count = 0
+    params = adaptive_params(4, 1.0, 1.0)
+    plan = StreamingPlan(backend="threads", n_jobs=2, chunksize=4, buffer_size=3,
+                         use_adaptive_chunking=True, adaptive_chunking_params=params)
+    sizer = ChunkSizer(4, target_duration=1e-9, adaptation_rate=1.0, min_size=1, max_size=16)
+    sizer._size = 1.0  # already shrunk: chunks of one item after the first
+    run = _Pooled(head_waits_for_later_items, iter(range(40)), backend="threads", n_jobs=2, sizer=sizer,
+                  buffer_size=plan.buffer_size, ordered=True, progress=None, total=None, manager=None, gate=None)
+    out = list(run)
+    assert out[0] is True
+    assert out[1:] == list(range(1, 40))
+
+
+class RecordingSizer(ChunkSizer):
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.seen: list[int] = []
+
+    def observe(self, n_items, seconds):
+        self.seen.append(n_items)
+        super().observe(n_items, seconds)
+
+
+def test_sizer_learns_from_chunks_finished_behind_the_head():
+    global done_count
+    gate.clear()
+    done_count = 0
+    sizer = RecordingSizer(1, target_duration=0.2, adaptation_rate=0.0)
+    run = _Pooled(head_waits_for_later_items, iter(range(40)), backend="threads", n_jobs=3, sizer=sizer,
+                  buffer_size=40, ordered=True, progress=None, total=None, manager=None, gate=None)
+    it = iter(run)
+    assert next(it) is True
+    assert len(sizer.seen) >= 12  # observed as they finished, before the head came back
+    assert list(it) == list(range(1, 40))

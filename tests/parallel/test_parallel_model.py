@@ -121,3 +121,38 @@ def test_decision_is_stable_under_small_measurement_noise():
         c = decide(fake(item_time=t), 1000)
         keys.add((c.backend, c.n_jobs))
     assert keys == {("processes", 2)}
+
+
+# ------------------------------------------- measurements robust to load
+
+from sigmalang.parallel._measure import SERIAL_BUDGET, _enough, _Sample, per_byte  # noqa: E402
+
+
+def test_preemption_is_not_mistaken_for_waiting():
+    # CPU-bound items on a loaded machine: wall 2x CPU, all of it run delay.
+    s = _Sample(walls=[0.002, 0.004], cpus=[0.001, 0.002], windows=[], results=[], delay=0.003)
+    assert s.ran() == [0.001, 0.002]
+
+
+def test_real_waiting_stays_when_nothing_preempted():
+    s = _Sample(walls=[0.010, 0.010], cpus=[0.0001, 0.0001], windows=[], results=[], delay=0.0)
+    assert s.ran() == [0.010, 0.010]
+
+
+def test_run_delay_is_shared_by_off_cpu_time():
+    s = _Sample(walls=[0.010, 0.002], cpus=[0.002, 0.002], windows=[], results=[], delay=0.004)
+    ran = s.ran()
+    assert abs(ran[0] - 0.006) < 1e-12 and ran[1] == 0.002
+
+
+def test_cpu_bound_sampling_waits_for_cpu_time_not_wall_time():
+    assert not _enough(SERIAL_BUDGET, 0.5 * SERIAL_BUDGET)  # loaded: half a core
+    assert _enough(2 * SERIAL_BUDGET, SERIAL_BUDGET)
+    assert _enough(SERIAL_BUDGET, 0.0)  # waiting work stops on wall time
+    assert _enough(3 * SERIAL_BUDGET, 0.5 * SERIAL_BUDGET)  # and nothing runs forever
+
+
+def test_per_byte_uses_minima_not_the_minimum_difference():
+    # Repeat 2 had a slow empty task (load) that would make its difference 0.
+    moves, tasks = [0.010, 0.012], [0.001, 0.003]
+    assert per_byte(moves, tasks, 1000, 4) == (0.010 - 4 * 0.001) / 1000

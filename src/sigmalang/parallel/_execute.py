@@ -72,7 +72,15 @@ def _serial(
 
 
 class _Pooled:
-    """One run of chunks on an executor; iterate it for results."""
+    """One run of chunks on an executor; iterate it for results.
+
+    Two windows bound a run. Items read and not yet handed back stay under
+    ``buffer_size`` x the largest chunk (memory); counting items rather than
+    chunks lets small chunks keep flowing while a large one blocks the head
+    of an ordered run. Chunks submitted and not yet finished stay under
+    ``2 x n_jobs``: enough to keep every worker fed, few enough that a new
+    chunk size takes effect soon after the sizer changes it.
+    """
 
     def __init__(
         self,
@@ -94,7 +102,8 @@ class _Pooled:
         self.backend = backend
         self.n_jobs = n_jobs
         self.sizer = sizer
-        self.buffer_size = buffer_size
+        self.max_items = buffer_size * sizer.max_size
+        self.max_running = running_window(n_jobs, buffer_size)
         self.ordered = ordered
         self.progress = progress
         self.total = total
@@ -102,6 +111,8 @@ class _Pooled:
         self.gate = gate
         self.pending: dict[Future, tuple[int, int]] = {}
         self.order: collections.deque[Future] = collections.deque()
+        self.running: set[Future] = set()
+        self.items_out = 0
         self.pulled = 0
         self.done_items = 0
         self.exhausted = False
@@ -131,8 +142,11 @@ class _Pooled:
                 discard(self.backend, self.n_jobs, kill=interrupted)
 
     # ---------------------------------------------------------------- loop
+    def _room(self) -> bool:
+        return len(self.running) < self.max_running and self.items_out < self.max_items
+
     def _fill(self, pool: Executor) -> None:
-        while not self.exhausted and len(self.order) < self.buffer_size:
+        while not self.exhausted and self._room():
             if self.gate is not None and self.gate.over():
                 if self.order:
                     return  # drain results first; intake stays paused
@@ -145,19 +159,41 @@ class _Pooled:
             fut = pool.submit(_run_chunk, self.func, chunk, self.pulled)
             self.pending[fut] = (self.pulled, len(chunk))
             self.order.append(fut)
+            self.running.add(fut)
             self.pulled += len(chunk)
+            self.items_out += len(chunk)
             if len(chunk) < size:
                 self.exhausted = True
 
-    def _next_done(self) -> Future:
+    def _observe(self, done: Iterable[Future]) -> None:
+        """Feed finished chunks to the sizer as they finish, not as handed back.
+
+        An ordered run hands chunks back behind a slow head; waiting for that
+        would delay what the sizer learns by the head's whole duration.
+        """
+        for fut in sorted(done, key=lambda f: self.pending[f][0]):
+            self.running.discard(fut)
+            if fut.cancelled() or fut.exception() is not None:
+                continue
+            self.sizer.observe(self.pending[fut][1], fut.result()[1])
+
+    def _ready(self) -> Future | None:
+        """The chunk to hand back next, if it has finished."""
         if self.ordered:
-            fut = self.order[0]
-            wait([fut])
-        else:
-            done, _ = wait(list(self.order), return_when=FIRST_COMPLETED)
-            fut = min(done, key=lambda f: self.pending[f][0])
-        self.order.remove(fut)
-        return fut
+            head = self.order[0]
+            return None if head in self.running else head
+        finished = [f for f in self.order if f not in self.running]
+        return min(finished, key=lambda f: self.pending[f][0]) if finished else None
+
+    def _next_done(self, pool: Executor) -> Future:
+        while True:
+            fut = self._ready()
+            if fut is not None:
+                self.order.remove(fut)
+                return fut
+            done, _ = wait(self.running, return_when=FIRST_COMPLETED)
+            self._observe(done)
+            self._fill(pool)  # a worker is free: give it the next chunk now
 
     def __iter__(self) -> Iterator[Any]:
         for _, results in self.chunks():
@@ -172,16 +208,16 @@ class _Pooled:
                     self._fill(pool)
                     if not self.order:
                         return
-                    fut = self._next_done()
+                    fut = self._next_done(pool)
                     first, n = self.pending.pop(fut)
+                    self.items_out -= n
                     try:
-                        results, seconds = fut.result()
+                        results, _ = fut.result()
                     except BrokenProcessPool:
                         raise
                     except BaseException as exc:
                         _note(exc, f"in chunk of items {first}..{first + n - 1} on the {self.backend} backend")
                         raise
-                    self.sizer.observe(n, seconds)
                     self.done_items += n
                     if self.progress is not None:
                         self.progress(self.done_items, self.total)
@@ -199,6 +235,11 @@ class _Pooled:
                 raise
             finally:
                 self._release(pool, error)
+
+
+def running_window(n_jobs: int, buffer_size: int) -> int:
+    """Chunks submitted and not finished: two per worker, within buffer_size."""
+    return max(1, min(buffer_size, 2 * n_jobs))
 
 
 def _settings(plan: Plan, pool_manager: Any) -> tuple[ChunkSizer, int, Any, Backpressure | None]:

@@ -142,8 +142,18 @@ def _calibrate_threads() -> tuple[float, float]:
     return round_sig(min(starts)), round_sig(min(tasks))
 
 
+def per_byte(moves: Sequence[float], tasks: Sequence[float], nbytes: int, k: int) -> float:
+    """Seconds per byte moved: k payload tasks minus k empty tasks, over nbytes.
+
+    Taken from the two minima, not as the minimum of per-repeat differences:
+    a difference of noisy timings has no floor, so its minimum drifts toward
+    0 on a loaded machine and the plan with it.
+    """
+    return max(0.0, min(moves) - k * min(tasks)) / nbytes
+
+
 def _calibrate_processes() -> tuple[float, float, float, int]:
-    starts, stops, tasks, per_byte, rss = [], [], [], [], []
+    starts, stops, tasks, moves, rss = [], [], [], [], []
     size = 256 * 1024
     for _ in range(CALIBRATION_REPEATS):
         t0 = time.perf_counter()
@@ -155,8 +165,7 @@ def _calibrate_processes() -> tuple[float, float, float, int]:
             task = _time(lambda: [f.result() for f in [pool.submit(_noop, i) for i in range(n)]]) / n
             tasks.append(task)
             k = 4
-            moved = _time(lambda: [f.result() for f in [pool.submit(_payload, size) for _ in range(k)]])
-            per_byte.append(max(0.0, moved - k * task) / (k * size))
+            moves.append(_time(lambda: [f.result() for f in [pool.submit(_payload, size) for _ in range(k)]]))
             for pid in pids:
                 try:
                     rss.append(psutil.Process(pid).memory_info().rss)
@@ -172,7 +181,7 @@ def _calibrate_processes() -> tuple[float, float, float, int]:
     return (
         round_sig(min(starts)),
         round_sig(min(tasks)),
-        round_sig(min(per_byte)),
+        round_sig(per_byte(moves, tasks, k * size, k)),
         int(round_sig(statistics.median(rss))) if rss else 0,
     )
 
@@ -212,17 +221,71 @@ def set_pool_overheads(overheads: Overheads | None) -> None:
 
 # --------------------------------------------------------- function sampling
 
+class _RunDelay:
+    """Seconds the calling thread spent runnable but waiting for a core.
+
+    Linux reports it in /proc/thread-self/schedstat. Subtracting it from wall
+    time separates preemption by other programs (which threads cannot
+    overlap) from real waiting (sleep, I/O), so a loaded machine does not
+    make CPU-bound work look like I/O. Elsewhere it reads 0.
+    """
+
+    def __init__(self) -> None:
+        try:
+            self._fd: int | None = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+        except OSError:  # pragma: no cover - not Linux, or schedstat disabled
+            self._fd = None
+
+    def read(self) -> float:
+        if self._fd is None:
+            return 0.0
+        try:
+            return int(os.pread(self._fd, 128, 0).split()[1]) / 1e9
+        except (OSError, IndexError, ValueError):  # pragma: no cover
+            return 0.0
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
 @dataclass(frozen=True)
 class _Sample:
     walls: list[float]
     cpus: list[float]
     windows: list[tuple[float, float]]
     results: list[Any]
+    delay: float = 0.0  # seconds preempted over the whole sample
+
+    def ran(self) -> list[float]:
+        """Wall time per item without time spent preempted (never below CPU).
+
+        The run delay is read once around the sample (reading it releases
+        the GIL, which would blind the GIL probe), then shared among items in
+        proportion to their off-CPU time, the only time it can fall in.
+        """
+        off = [max(0.0, w - c) for w, c in zip(self.walls, self.cpus)]
+        total = sum(off)
+        share = min(1.0, self.delay / total) if total > 0 else 0.0
+        return [max(c, w - o * share) for w, c, o in zip(self.walls, self.cpus, off)]
 
 
 def _annotate(exc: BaseException, text: str) -> None:
     if hasattr(exc, "add_note"):
         exc.add_note(text)
+
+
+def _enough(wall: float, cpu: float) -> bool:
+    """Whether sampling may stop: SERIAL_BUDGET of CPU time for CPU-bound work.
+
+    Budgeting wall time alone gives a CPU-bound function only part of the
+    budget when other programs take the cores, and the GIL probe then has
+    too little CPU time to judge; waiting work stops on wall time.
+    """
+    if cpu >= SERIAL_BUDGET or wall >= 3 * SERIAL_BUDGET:
+        return True
+    return wall >= SERIAL_BUDGET and cpu < 0.25 * wall
 
 
 def _time_serial(func: Callable[[Any], Any], items: Sequence[Any], cap: int) -> _Sample:
@@ -231,24 +294,30 @@ def _time_serial(func: Callable[[Any], Any], items: Sequence[Any], cap: int) -> 
     windows: list[tuple[float, float]] = []
     results: list[Any] = []
     spent = 0.0
-    for i, item in enumerate(items[:cap]):
-        c0 = time.thread_time()
-        t0 = time.perf_counter()
-        try:
-            result = func(item)
-        except Exception as exc:
-            _annotate(exc, f"raised by func while measuring sample item {i}")
-            raise
-        t1 = time.perf_counter()
-        cpus.append(time.thread_time() - c0)
-        walls.append(t1 - t0)
-        windows.append((t0, t1))
-        if len(results) < 4:
-            results.append(result)
-        spent += t1 - t0
-        if len(walls) >= 2 and spent >= SERIAL_BUDGET:
-            break
-    return _Sample(walls, cpus, windows, results)
+    delay = _RunDelay()
+    d0 = delay.read()
+    try:
+        for i, item in enumerate(items[:cap]):
+            c0 = time.thread_time()
+            t0 = time.perf_counter()
+            try:
+                result = func(item)
+            except Exception as exc:
+                _annotate(exc, f"raised by func while measuring sample item {i}")
+                raise
+            t1 = time.perf_counter()
+            cpus.append(time.thread_time() - c0)
+            walls.append(t1 - t0)
+            windows.append((t0, t1))
+            if len(results) < 4:
+                results.append(result)
+            spent += t1 - t0
+            if len(walls) >= 2 and _enough(spent, sum(cpus)):
+                break
+        preempted = delay.read() - d0
+    finally:
+        delay.close()
+    return _Sample(walls, cpus, windows, results, preempted)
 
 
 class _GilProbe:
@@ -341,21 +410,25 @@ def measure_function(
     with _GilProbe() as probe:
         timed = _time_serial(func, sample, sample_size - warmup)
     n1 = len(timed.walls)
-    ratios = sorted(c / w if w > 0 else 1.0 for c, w in zip(timed.cpus, timed.walls))
+    ran = timed.ran()
+    ratios = sorted(c / w if w > 0 else 1.0 for c, w in zip(timed.cpus, ran))
     cpu_fraction = min(1.0, statistics.median(ratios))
     if cpu_fraction >= CPU_BOUND:
         # Wall above CPU by a few tens of percent is preemption by other
         # programs, not waiting that more threads could overlap.
         cpu_fraction = 1.0
     # CPU-bound: cost = CPU time (immune to preemption by other programs).
-    costs = timed.cpus if cpu_fraction >= CPU_BOUND else timed.walls
+    costs = timed.cpus if cpu_fraction >= CPU_BOUND else ran
     mean = statistics.fmean(costs)
     cv = statistics.pstdev(costs) / mean if n1 > 1 and mean > 0 else 0.0
     gil_free = None
     cpu_total = sum(timed.cpus)
     if cpu_total >= GIL_PROBE_MIN_INTERVALS * sys.getswitchinterval():
+        # A thread holding the GIL keeps it while preempted too: the probe's
+        # gaps cover func's CPU time plus the preemption inside the items.
         held = probe.blocked(timed.windows)
-        gil_free = round_step(min(1.0, max(0.0, 1.0 - held / cpu_total)), 0.1)
+        preempted = sum(timed.walls) - sum(ran)
+        gil_free = round_step(min(1.0, max(0.0, 1.0 - held / (cpu_total + preempted))), 0.1)
 
     pickle_error = None
     func_pt: float | None = None
