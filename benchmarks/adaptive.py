@@ -146,6 +146,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--cap", type=int, default=16, help="MiB given to zstd -19 per input (default 16)")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--readme", type=Path, help="also replace the block between the adaptive.py markers in this file")
     parser.add_argument("--markdown", type=Path)
     args = parser.parse_args()
     manifest_path = args.corpus / "manifest.json"
@@ -171,10 +172,22 @@ def main() -> int:
     print(text)
     if args.markdown:
         args.markdown.write_text(text)
+    if args.readme:
+        replace_block(args.readme, text)
     if args.json:
         args.json.write_text(json.dumps({"results": results, "detection": detect, "detection_share": share,
                                          "targets": [{"target": n, "pass": ok, "value": v} for n, ok, v in targets]}, indent=2))
     return 0
+
+
+BEGIN, END = "<!-- benchmarks/adaptive.py: begin -->", "<!-- benchmarks/adaptive.py: end -->"
+
+
+def replace_block(path: Path, text: str) -> None:
+    """Put ``text`` between the BEGIN and END markers of ``path`` (which must hold both)."""
+    page = path.read_text()
+    start, end = page.index(BEGIN) + len(BEGIN), page.index(END)
+    path.write_text(page[:start] + "\n" + text.strip() + "\n" + page[end:])
 
 
 if __name__ == "__main__":

@@ -646,13 +646,19 @@ def test_verbose_all_cores_prints_the_parallel_plan(tmp_path):
     assert "Measured" in result.stderr
 
 
-def test_segment_size_and_long_options_change_the_stream_and_round_trip(tmp_path):
+def test_segment_size_long_and_ref_window_options_change_the_stream_and_round_trip(tmp_path):
     from sigmalang.corpus import log_text
 
     src = tmp_path / "data.log"
     src.write_bytes(log_text(3 << 20))
     outputs = []
-    for extra in (["--chunk-size", "512K"], ["--chunk-size", "512K", "--segment-size", "1M"], ["--chunk-size", "512K", "--long"]):
+    variants = (
+        ["--chunk-size", "512K"],
+        ["--chunk-size", "512K", "--segment-size", "1M"],
+        ["--chunk-size", "512K", "--long"],
+        ["--chunk-size", "512K", "--ref-window", "0"],
+    )
+    for extra in variants:
         out = tmp_path / f"out{len(outputs)}.sgl"
         result = subprocess.run([sys.executable, "-m", "sigmalang.cli.main", *extra, "-c", str(src)], capture_output=True, timeout=120)
         assert result.returncode == 0, result.stderr
@@ -660,9 +666,12 @@ def test_segment_size_and_long_options_change_the_stream_and_round_trip(tmp_path
         back = subprocess.run([sys.executable, "-m", "sigmalang.cli.main", "-dc", str(out)], capture_output=True, timeout=120)
         assert back.stdout == src.read_bytes()
         outputs.append(result.stdout)
-    assert len(set(outputs)) == 3
+    assert len(set(outputs)) == 4
+    assert outputs[0][5] == 27 and outputs[3][5] == 0  # the header's reference window: 128 MiB, or none
     bad = subprocess.run([sys.executable, "-m", "sigmalang.cli.main", "--segment-size", "100M", "-c", str(src)], capture_output=True, text=True)
     assert bad.returncode == 2 and "--segment-size" in bad.stderr and "at most 64M" in bad.stderr
+    bad = subprocess.run([sys.executable, "-m", "sigmalang.cli.main", "--ref-window", "3M", "-c", str(src)], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--ref-window" in bad.stderr and "power of two" in bad.stderr
 
 
 def test_decompress_to_stdout_redirected_to_a_file_keeps_what_is_already_there(tmp_path):

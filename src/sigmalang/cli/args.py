@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--segment-size", type=types.byte_size_at_most(MAX_SEGMENT_SIZE), default=None, metavar="SIZE",
                         help="input sharing one zstd window (default 8M; longer: better ratio, slower; max 64M)")
     parser.add_argument("--long", action="store_true", help="zstd long-distance matching in segments (slower; helps binaries)")
+    parser.add_argument("--ref-window", type=types.reference_window, default=None, metavar="SIZE",
+                        help="how far back repeats are copied from across segments (default 128M, the memory a "
+                             "streaming decoder keeps; 0 = off)")
     parser.add_argument("-S", "--suffix", default=SUFFIX, help=f"suffix of compressed files (default {SUFFIX})")
     parser.add_argument("-q", "--quiet", action="store_true", help="print no warnings or summaries")
     parser.add_argument("-v", "--verbose", action="store_true", help="print a summary per file")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Callable
 
-from ..settings import MAX_LEVEL, MIN_LEVEL
+from ..settings import MAX_LEVEL, MAX_REFERENCE_WINDOW, MIN_LEVEL, MIN_REFERENCE_WINDOW
 
 
 def bounded_int(low: int, high: int | None = None, what: str = "a whole number", note: str = "") -> Callable[[str], int]:
@@ -62,6 +62,16 @@ def byte_size_at_most(limit: int) -> Callable[[str], int]:
         return n
 
     return parse
+
+
+def reference_window(value: str) -> int:
+    """0 (off) or a power of two from 1M to 1G, as sizes like 64M."""
+    if value.strip() == "0":
+        return 0
+    n = byte_size(value)
+    if n & (n - 1) or not MIN_REFERENCE_WINDOW <= n <= MAX_REFERENCE_WINDOW:
+        raise argparse.ArgumentTypeError(f"must be 0 or a power of two from 1M to 1G, got {value!r}")
+    return n
 
 
 def byte_size(value: str) -> int:

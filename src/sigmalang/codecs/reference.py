@@ -17,7 +17,6 @@ in parallel. Copies only read from earlier chunks, never from their own.
 
 from __future__ import annotations
 
-import bisect
 from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
@@ -51,41 +50,59 @@ class Copy:
     distance: int
 
 
+#: Bytes hashed per numpy pass: small enough for the arrays to stay in cache.
+_PIECE = 256 * 1024
+
+
+def _candidates(view: memoryview) -> np.ndarray:
+    """Sorted offsets just past every 4-byte window whose hash has its top bits set."""
+    n = len(view)
+    hashes = np.empty(_PIECE // 4 + 1, dtype=np.uint32)
+    hits = np.empty(_PIECE // 4 + 1, dtype=bool)
+    found = []
+    for base in range(0, n - 3, _PIECE):
+        stop = min(n, base + _PIECE + 3)  # windows starting in this piece, wholly inside the data
+        for align in range(4):
+            words = (stop - base - align) // 4
+            if words <= 0:
+                continue
+            window = np.ndarray((words,), dtype="<u4", buffer=view, offset=base + align)
+            np.multiply(window, _MULTIPLIER, out=hashes[:words])
+            np.greater_equal(hashes[:words], _THRESHOLD, out=hits[:words])
+            found.append(np.flatnonzero(hits[:words]) * 4 + (base + align + 4))
+    return np.sort(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+
+
 def content_boundaries(data: Buffer) -> list[int]:
     """End offsets of the content-defined blocks of ``data`` (the last is ``len(data)``).
 
-    Every 4-byte window is hashed (four strided numpy passes, one per
-    alignment: about 0.5 ms per MiB); a position after a window whose hash
-    has its top BOUNDARY_BITS bits set may end a block. Blocks are at least
-    MIN_BLOCK and at most MAX_BLOCK long, so boundaries depend only on nearby
-    bytes: an insertion or deletion moves just the blocks around it.
+    Every 4-byte window is hashed (four strided numpy passes per 256 KiB, one
+    per alignment: about 0.5 ms per MiB); a position after a window whose hash
+    has its top BOUNDARY_BITS bits set is a candidate, and a candidate at least
+    MIN_BLOCK after the previous candidate is a boundary. Each boundary thus
+    depends only on the bytes near it, so an insertion or deletion moves just
+    the blocks around it. Stretches longer than MAX_BLOCK without a boundary
+    are cut every MAX_BLOCK bytes (the last piece of such a stretch is kept
+    at least MIN_BLOCK long, so blocks are MIN_BLOCK .. MAX_BLOCK + MIN_BLOCK).
     """
     view = memoryview(data).cast("B")
     n = len(view)
     if n <= MIN_BLOCK:
         return [n] if n else []
-    found = []
-    hashes = np.empty(n // 4, dtype=np.uint32)
-    hits = np.empty(n // 4, dtype=bool)
-    for align in range(4):
-        words = (n - align) // 4
-        window = np.ndarray((words,), dtype="<u4", buffer=view, offset=align)
-        np.multiply(window, _MULTIPLIER, out=hashes[:words])
-        np.greater_equal(hashes[:words], _THRESHOLD, out=hits[:words])
-        found.append(np.flatnonzero(hits[:words]) * 4 + (align + 4))
-    candidates = np.sort(np.concatenate(found))
-    # bisect on a list is cheaper per call than numpy's searchsorted, unless the
-    # list would be huge (data repeating a 4-byte pattern that hashes to a boundary).
-    ends: list[int] | np.ndarray = candidates.tolist() if len(candidates) <= n // 64 else candidates
-    search = bisect.bisect_left if isinstance(ends, list) else (lambda a, x: int(np.searchsorted(a, x)))
-    cuts = []
-    pos = 0
-    while pos < n:
-        i = search(ends, pos + MIN_BLOCK)
-        end = int(ends[i]) if i < len(ends) else n
-        pos = min(end, pos + MAX_BLOCK, n)
-        cuts.append(pos)
-    return cuts
+    candidates = _candidates(view)
+    gaps = np.diff(candidates, prepend=0)
+    cuts = candidates[(gaps >= MIN_BLOCK) & (candidates < n)]
+    cuts = np.append(cuts, n)
+    spans = np.diff(cuts, prepend=0)
+    if spans.max() <= MAX_BLOCK:
+        return cuts.tolist()
+    out: list[int] = []
+    start = 0
+    for end in cuts.tolist():
+        out.extend(range(start + MAX_BLOCK, end - MIN_BLOCK + 1, MAX_BLOCK))
+        out.append(end)
+        start = end
+    return out
 
 
 class BlockIndex:
@@ -102,12 +119,12 @@ class BlockIndex:
         if window <= 0:
             raise ValueError(f"window must be positive, got {window}")
         self.window = window
-        # digest -> [latest offset, latest offset before the latest one's segment (or -1)]
-        self._offsets: dict[int, list[int]] = {}
+        self._latest: dict[int, int] = {}  # digest -> offset of its latest occurrence
+        self._earlier: dict[int, int] = {}  # digest -> latest occurrence before the latest one's segment
         self._order: deque[tuple[int, int]] = deque()
 
     def __len__(self) -> int:
-        return len(self._offsets)
+        return len(self._latest)
 
     def copies(self, data: Buffer, position: int, segment_start: int) -> list[Copy]:
         """The copies for a chunk starting at stream offset ``position``, then remember its blocks.
@@ -117,38 +134,40 @@ class BlockIndex:
         adjacent sources merge into one.
         """
         view = memoryview(data).cast("B")
+        ends = content_boundaries(view)
+        starts = [0, *ends[:-1]]
+        digest, latest, earlier = xxhash.xxh3_128_intdigest, self._latest, self._earlier
+        keys = [digest(view[a:b]) for a, b in zip(starts, ends)]
+        offsets = [position + a for a in starts]
+        known = [i for i, key in enumerate(keys) if key in latest]
+        # Digests never seen before (most of them) go in at once; a digest
+        # either was known before this chunk or not, so the two groups share none.
+        if len(known) < len(keys):
+            fresh = set(known)
+            latest.update((keys[i], offsets[i]) for i in range(len(keys)) if i not in fresh)
         copies: list[Copy] = []
-        offsets, remember, digest, window = self._offsets, self._order.append, xxhash.xxh3_128_intdigest, self.window
-        start = 0
-        for end in content_boundaries(view):
-            key = digest(view[start:end])
-            here = position + start
-            seen = offsets.get(key)
-            if seen is None:
-                offsets[key] = [here, -1]
-            else:
-                source = seen[0] if seen[0] + end - start <= segment_start else seen[1]
-                if source >= 0 and here - source <= window:
-                    _add_copy(copies, start, end - start, here - source)
-                if seen[0] < segment_start:
-                    seen[1] = seen[0]
-                seen[0] = here
-            remember((here, key))
-            start = end
-        self._forget_before(position + len(view) - window)
+        for i in known:
+            key, here, length = keys[i], offsets[i], ends[i] - starts[i]
+            last = latest[key]
+            source = last if last + length <= segment_start else earlier.get(key, -1)
+            if source >= 0 and here - source <= self.window:
+                _add_copy(copies, starts[i], length, here - source)
+            if last < segment_start:
+                earlier[key] = last
+            latest[key] = here
+        self._order.extend(zip(offsets, keys))
+        self._forget_before(position + len(view) - self.window)
         return copies
 
     def _forget_before(self, offset: int) -> None:
-        order, offsets = self._order, self._offsets
+        order, latest, earlier = self._order, self._latest, self._earlier
         while order and order[0][0] < offset:
             old, key = order.popleft()
-            seen = offsets.get(key)
-            if seen is None:
-                continue
-            if seen[0] == old:
-                del offsets[key]
-            elif seen[1] == old:
-                seen[1] = -1
+            if latest.get(key) == old:
+                del latest[key]
+                earlier.pop(key, None)
+            elif earlier.get(key) == old:
+                del earlier[key]
 
 
 def _add_copy(copies: list[Copy], start: int, length: int, distance: int) -> None:

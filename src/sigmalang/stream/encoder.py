@@ -6,6 +6,7 @@ import asyncio
 import os
 import stat
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import chain, islice
 from typing import BinaryIO, Callable, Iterable, Iterator, Optional, TypeVar, Union
 
@@ -29,7 +30,12 @@ from .stats import StreamStats
 Write = Callable[[Buffer], object]
 T = TypeVar("T")
 _Job = tuple[
-    Union[Buffer, PositionalChunk], Optional[Callable[[], None]], Optional[EncodeContext], bool, int, Optional[list[Copy]]
+    Union[Buffer, PositionalChunk],
+    Optional[Callable[[], None]],
+    Optional[EncodeContext],
+    bool,
+    int,
+    Optional["Future[Optional[list[Copy]]]"],
 ]
 _Result = tuple[EncodedChunk, Optional[Callable[[], None]], bool, int]
 
@@ -72,6 +78,9 @@ class FrameWriter:
         reference_window = settings.resolved_reference_window()
         #: Blocks of earlier segments, for REFERENCE copies (None: references off).
         self._blocks = BlockIndex(reference_window) if reference_window else None
+        # Blocks are cut, hashed and looked up on a thread of their own, in
+        # stream order, while the workers encode earlier chunks.
+        self._matcher = ThreadPoolExecutor(1, thread_name_prefix="sigmalang-ref") if self._blocks is not None else None
         self._position = 0  # raw bytes added so far
         self._segment_start = 0  # raw offset where the current segment began
         header = stream_header(reference_window.bit_length() - 1 if reference_window else 0)
@@ -112,7 +121,7 @@ class FrameWriter:
             long_distance = self._settings.uses_long_distance(self._window)
             self._context = EncodeContext(self._settings.level, self._window, long_distance) if shared else None
         self._within_segment = (self._within_segment + 1) % self._chunks_per_segment
-        copies = self._copies(raw)
+        copies = self._matcher.submit(self._copies, raw, self._position, self._segment_start) if self._matcher is not None else None
         self._position += len(raw)
         # A segment's chunks share a lane: they must be encoded in order, by one worker.
         for result in self._pipeline.submit((raw, on_written, self._context, continues, held, copies), lane=self._segment):
@@ -120,14 +129,14 @@ class FrameWriter:
         for result in self._pipeline.ready():
             self._write_chunk(result)
 
-    def _copies(self, raw: Buffer | PositionalChunk) -> list[Copy] | None:
-        """Copies from earlier segments for this chunk, found in stream order (so the
-        output does not depend on threads); None when too few bytes repeat to pay."""
-        if self._blocks is None:
-            return None
+    def _copies(self, raw: Buffer | PositionalChunk, position: int, segment_start: int) -> list[Copy] | None:
+        """Copies from earlier segments for the chunk at ``position``; None when too few
+        bytes repeat to pay. Runs on the one matcher thread, so chunks are seen in
+        stream order and the output does not depend on the thread count."""
         if isinstance(raw, PositionalChunk):
             raise TypeError("chunks read by position bypass the reference index")
-        copies = self._blocks.copies(raw, self._position, self._segment_start)
+        assert self._blocks is not None
+        copies = self._blocks.copies(raw, position, segment_start)
         return copies if copied_bytes(copies) >= MIN_COPIED else None
 
     def drain(self) -> None:
@@ -141,7 +150,7 @@ class FrameWriter:
         try:
             self.drain()
         finally:
-            self._pipeline.close()
+            self._close_workers()
         index_offset = self._offset
         self._emit(self._index.glyph())
         self._emit(
@@ -152,10 +161,16 @@ class FrameWriter:
 
     def abort(self) -> None:
         """Stop the workers without writing a trailer (the output is incomplete)."""
+        self._close_workers()
+
+    def _close_workers(self) -> None:
         self._pipeline.close()
+        if self._matcher is not None:
+            self._matcher.shutdown(wait=True, cancel_futures=True)
 
     def _encode(self, job: _Job) -> _Result:
-        source, on_written, context, continues, held, copies = job
+        source, on_written, context, continues, held, matched = job
+        copies = matched.result() if matched is not None else None
         if isinstance(source, PositionalChunk):
             raw, buf = source.load()
             pool = source.pool
