@@ -441,6 +441,7 @@ def test_info_json_fields(packed: Path, payload: bytes) -> None:
     assert sum(s["chunks"] for s in info["strategies"].values()) == info["chunks"]
     assert sum(s["raw_bytes"] for s in info["strategies"].values()) == len(payload)
     assert info["ratio"] == pytest.approx(len(payload) / packed.stat().st_size, rel=1e-3)
+    assert info["reference_window"] == 128 << 20
 
 
 def test_info_json_on_concatenated_streams(tmp_path: Path, payload: bytes) -> None:
@@ -466,6 +467,7 @@ def test_info_text_reports_streams_chunks_and_index(tmp_path: Path, packed: Path
     assert "sample.bin.sgl" in text and "two.sgl" in text
     assert "1 stream(s)" in text and "2 stream(s)" in text
     assert "index: yes" in text and "ratio" in text
+    assert "reference window: 128.0 MiB" in text
 
 
 def test_info_on_invalid_file_fails(tmp_path: Path) -> None:

@@ -48,6 +48,8 @@ def _print_info(console: Console, name: str, info: StreamInfo) -> None:
         f"  index: {indexed}; chunk checksums: xxh3-64 on every chunk (not verified by info; use verify); "
         f"framing overhead {info.overhead_bytes} bytes"
     )
+    window = human_bytes(info.reference_window) if info.reference_window else "none"
+    console.print(f"  reference window: {window} (output a streaming decoder keeps for REFERENCE copies)")
     table = Table(show_edge=False, pad_edge=False, box=None)
     for column in ("strategy", "chunks", "raw", "encoded", "ratio"):
         table.add_column(column, justify="left" if column == "strategy" else "right")

@@ -34,6 +34,7 @@ class StreamInfo:
     dictionaries: int = 0
     indexed_members: int = 0
     largest_chunk: int = 0
+    reference_window: int = 0  # largest declared by a stream: what a streaming decoder keeps
     strategies: dict[str, StrategyUse] = field(default_factory=dict)
 
     @property
@@ -55,6 +56,7 @@ class StreamInfo:
             "dictionaries": self.dictionaries,
             "indexed_members": self.indexed_members,
             "largest_chunk": self.largest_chunk,
+            "reference_window": self.reference_window,
             "overhead_bytes": self.overhead_bytes,
             "strategies": {
                 name: {"chunks": u.chunks, "raw_bytes": u.raw_bytes, "encoded_bytes": u.encoded_bytes, "ratio": round(u.ratio, 4)}
@@ -90,6 +92,7 @@ def inspect_stream(fp: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> StreamInfo:
                 info.dictionaries += 1
             elif isinstance(event, MemberStart):
                 info.members += 1
+                info.reference_window = max(info.reference_window, event.window)
             elif isinstance(event, MemberEnd):
                 if event.indexed:
                     info.indexed_members += 1
