@@ -251,3 +251,26 @@ def test_references_do_not_depend_on_the_thread_count():
     one = io.BytesIO()
     StreamingEncoder(threads=1, chunk_size=100_000, segment_size=300_000).encode_stream(io.BytesIO(VERSIONED), one)
     assert one.getvalue() == encode(VERSIONED)
+
+
+def test_random_looking_chunks_are_not_indexed_but_text_is():
+    noise = random.Random(3).randbytes(1 << 20)
+    assert reference.looks_random(noise)
+    assert not reference.looks_random(TEXT)
+    assert reference.Blocks.of(noise).keys == []
+    index = BlockIndex(1 << 22)
+    index.copies(noise, 0, 0)
+    assert len(index) == 0 and index.copies(noise, 1 << 20, 1 << 20) == []
+
+
+def test_least_loaded_lanes_do_not_change_the_output():
+    from sigmalang.stream.pipeline import OrderedPipeline
+
+    pipeline = OrderedPipeline(lambda x: x, 3)
+    try:
+        assert pipeline.least_loaded_lane() == 0
+    finally:
+        pipeline.close()
+    three = io.BytesIO()
+    StreamingEncoder(threads=3, chunk_size=100_000, segment_size=300_000).encode_stream(io.BytesIO(VERSIONED), three)
+    assert three.getvalue() == encode(VERSIONED)

@@ -105,6 +105,52 @@ def content_boundaries(data: Buffer) -> list[int]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class Blocks:
+    """A chunk cut into content-defined blocks, with each block's 128-bit digest."""
+
+    starts: list[int]
+    ends: list[int]
+    keys: list[int]
+    size: int
+
+    @classmethod
+    def of(cls, data: Buffer) -> "Blocks":
+        """Cut and hash ``data``; no blocks at all for random-looking bytes (see ``looks_random``)."""
+        view = memoryview(data).cast("B")
+        if looks_random(view):
+            return cls([], [], [], len(view))
+        ends = content_boundaries(view)
+        starts = [0, *ends[:-1]]
+        digest = xxhash.xxh3_128_intdigest
+        return cls(starts, ends, [digest(view[a:b]) for a, b in zip(starts, ends)], len(view))
+
+
+#: Bytes of a chunk sampled (in four slices) to tell random-looking data.
+RANDOM_SAMPLE = 8192
+#: Byte entropy (bits) from which a sample counts as random; 8 KiB of truly
+#: random bytes measure about 7.98.
+RANDOM_ENTROPY = 7.9
+
+
+def looks_random(data: Buffer) -> bool:
+    """True for chunks of compressed, encrypted or random bytes, which skip the block index.
+
+    Cutting and hashing costs about 1 ms per MiB, as much as zstd's fast level
+    spends on such data, and repeats of it far apart are rare (an archive
+    stored twice): skipping it keeps incompressible input above 1 GB/s.
+    """
+    view = np.frombuffer(data, dtype=np.uint8)
+    n = view.size
+    if n < 4 * RANDOM_SAMPLE:
+        return False
+    part = RANDOM_SAMPLE // 4
+    sample = np.concatenate([view[i * (n - part) // 3 :][:part] for i in range(4)])
+    counts = np.bincount(sample, minlength=256)
+    p = counts[counts > 0] / sample.size
+    return float(-(p * np.log2(p)).sum()) >= RANDOM_ENTROPY
+
+
 class BlockIndex:
     """The encoder's memory of recent blocks, over a bounded window.
 
@@ -133,11 +179,13 @@ class BlockIndex:
         zstd's) and lie within the window become copies. Adjacent copies from
         adjacent sources merge into one.
         """
-        view = memoryview(data).cast("B")
-        ends = content_boundaries(view)
-        starts = [0, *ends[:-1]]
-        digest, latest, earlier = xxhash.xxh3_128_intdigest, self._latest, self._earlier
-        keys = [digest(view[a:b]) for a, b in zip(starts, ends)]
+        return self.match(Blocks.of(data), position, segment_start)
+
+    def match(self, blocks: "Blocks", position: int, segment_start: int) -> list[Copy]:
+        """``copies`` for blocks already cut and hashed (which may happen on any thread;
+        matching must follow stream order)."""
+        starts, ends, keys = blocks.starts, blocks.ends, blocks.keys
+        latest, earlier = self._latest, self._earlier
         offsets = [position + a for a in starts]
         known = [i for i, key in enumerate(keys) if key in latest]
         # Digests never seen before (most of them) go in at once; a digest
@@ -156,7 +204,7 @@ class BlockIndex:
                 earlier[key] = last
             latest[key] = here
         self._order.extend(zip(offsets, keys))
-        self._forget_before(position + len(view) - self.window)
+        self._forget_before(position + blocks.size - self.window)
         return copies
 
     def _forget_before(self, offset: int) -> None:

@@ -14,7 +14,7 @@ import xxhash
 
 from ..codecs.base import Buffer, Strategy
 from ..codecs.context import EncodeContext
-from ..codecs.reference import MIN_COPIED, BlockIndex, Copy, copied_bytes
+from ..codecs.reference import MIN_COPIED, BlockIndex, Blocks, Copy, copied_bytes
 from ..codecs.registry import EncodedChunk, encode_chunk
 from ..codecs.selector import AdaptiveCompressionSelector
 from ..format.constants import CHUNK_CONTINUES, CHUNK_SHARED, stream_header
@@ -66,6 +66,7 @@ class FrameWriter:
         in_flight = settings.max_in_flight or max(2, self._chunks_per_segment + 1) * threads
         self._pipeline: OrderedPipeline[_Job, _Result] = OrderedPipeline(self._encode, threads, in_flight)
         self._segment = -1
+        self._lane = 0  # the worker lane of the current segment
         self._within_segment = 0
         self._context: EncodeContext | None = None
         self.stats = stats if stats is not None else StreamStats()
@@ -78,8 +79,10 @@ class FrameWriter:
         reference_window = settings.resolved_reference_window()
         #: Blocks of earlier segments, for REFERENCE copies (None: references off).
         self._blocks = BlockIndex(reference_window) if reference_window else None
-        # Blocks are cut, hashed and looked up on a thread of their own, in
-        # stream order, while the workers encode earlier chunks.
+        # Blocks are cut and hashed on any of `threads` threads, then looked up
+        # on one thread of their own, in stream order, while the workers encode
+        # earlier chunks.
+        self._cutter = ThreadPoolExecutor(threads, thread_name_prefix="sigmalang-cut") if self._blocks is not None else None
         self._matcher = ThreadPoolExecutor(1, thread_name_prefix="sigmalang-ref") if self._blocks is not None else None
         self._position = 0  # raw bytes added so far
         self._segment_start = 0  # raw offset where the current segment began
@@ -117,26 +120,30 @@ class FrameWriter:
         if not continues:
             self._segment_start = self._position
             self._segment += 1
+            self._lane = self._pipeline.least_loaded_lane()
             shared = self._chunks_per_segment > 1
             long_distance = self._settings.uses_long_distance(self._window)
             self._context = EncodeContext(self._settings.level, self._window, long_distance) if shared else None
         self._within_segment = (self._within_segment + 1) % self._chunks_per_segment
-        copies = self._matcher.submit(self._copies, raw, self._position, self._segment_start) if self._matcher is not None else None
+        copies = None
+        if self._cutter is not None and self._matcher is not None:
+            if isinstance(raw, PositionalChunk):
+                raise TypeError("chunks read by position bypass the reference index")
+            blocks = self._cutter.submit(Blocks.of, raw)
+            copies = self._matcher.submit(self._copies, blocks, self._position, self._segment_start)
         self._position += len(raw)
         # A segment's chunks share a lane: they must be encoded in order, by one worker.
-        for result in self._pipeline.submit((raw, on_written, self._context, continues, held, copies), lane=self._segment):
+        for result in self._pipeline.submit((raw, on_written, self._context, continues, held, copies), lane=self._lane):
             self._write_chunk(result)
         for result in self._pipeline.ready():
             self._write_chunk(result)
 
-    def _copies(self, raw: Buffer | PositionalChunk, position: int, segment_start: int) -> list[Copy] | None:
+    def _copies(self, blocks: "Future[Blocks]", position: int, segment_start: int) -> list[Copy] | None:
         """Copies from earlier segments for the chunk at ``position``; None when too few
-        bytes repeat to pay. Runs on the one matcher thread, so chunks are seen in
+        bytes repeat to pay. Runs on the one matcher thread, so chunks are matched in
         stream order and the output does not depend on the thread count."""
-        if isinstance(raw, PositionalChunk):
-            raise TypeError("chunks read by position bypass the reference index")
         assert self._blocks is not None
-        copies = self._blocks.copies(raw, position, segment_start)
+        copies = self._blocks.match(blocks.result(), position, segment_start)
         return copies if copied_bytes(copies) >= MIN_COPIED else None
 
     def drain(self) -> None:
@@ -165,8 +172,9 @@ class FrameWriter:
 
     def _close_workers(self) -> None:
         self._pipeline.close()
-        if self._matcher is not None:
-            self._matcher.shutdown(wait=True, cancel_futures=True)
+        for executor in (self._matcher, self._cutter):
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
 
     def _encode(self, job: _Job) -> _Result:
         source, on_written, context, continues, held, matched = job

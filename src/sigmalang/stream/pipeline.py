@@ -27,6 +27,7 @@ class OrderedPipeline(Generic[T, R]):
         self._lanes = [ThreadPoolExecutor(1, thread_name_prefix="sigmalang") for _ in range(threads)] if threads > 1 else []
         self._next_lane = 0
         self._pending: deque[Future[R]] = deque()
+        self._pending_lanes: deque[int] = deque()  # the lane of each pending item
 
     def __len__(self) -> int:
         return len(self._pending)
@@ -41,27 +42,48 @@ class OrderedPipeline(Generic[T, R]):
             yield self._func(item)
             return
         while len(self._pending) >= self.max_in_flight:
-            yield self._pending.popleft().result()
+            yield self._pop()
         if lane is None:
             lane = self._next_lane
             self._next_lane += 1
-        self._pending.append(self._lanes[lane % len(self._lanes)].submit(self._func, item))
+        lane %= len(self._lanes)
+        self._pending.append(self._lanes[lane].submit(self._func, item))
+        self._pending_lanes.append(lane)
+
+    def least_loaded_lane(self) -> int:
+        """The lane with the fewest unfinished items (the lowest such index).
+
+        A new segment goes there, so a lane stuck with slow data does not hold
+        up the others; which lane runs an item never changes its result.
+        """
+        if not self._lanes:
+            return 0
+        load = [0] * len(self._lanes)
+        for future, lane in zip(self._pending, self._pending_lanes):
+            if not future.done():
+                load[lane] += 1
+        return load.index(min(load))
+
+    def _pop(self) -> R:
+        self._pending_lanes.popleft()
+        return self._pending.popleft().result()
 
     def ready(self) -> Iterator[R]:
         """Results already finished at the head of the queue, without waiting."""
         while self._pending and self._pending[0].done():
-            yield self._pending.popleft().result()
+            yield self._pop()
 
     def drain(self) -> Iterator[R]:
         """Every pending result, in order, waiting as needed."""
         while self._pending:
-            yield self._pending.popleft().result()
+            yield self._pop()
 
     def close(self) -> None:
         """Cancel what has not started and stop the workers."""
         for future in self._pending:
             future.cancel()
         self._pending.clear()
+        self._pending_lanes.clear()
         for executor in self._lanes:
             executor.shutdown(wait=True, cancel_futures=True)
         self._lanes = []
