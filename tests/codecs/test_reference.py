@@ -274,3 +274,91 @@ def test_least_loaded_lanes_do_not_change_the_output():
     three = io.BytesIO()
     StreamingEncoder(threads=3, chunk_size=100_000, segment_size=300_000).encode_stream(io.BytesIO(VERSIONED), three)
     assert three.getvalue() == encode(VERSIONED)
+
+
+# -- the INDEX's list of referenced chunks --------------------------------------------
+def _member_index(blob: bytes):
+    from sigmalang.format.index import read_file_index
+
+    index = read_file_index(io.BytesIO(blob), Limits())
+    return index
+
+
+def test_index_lists_exactly_the_chunks_that_copies_read():
+    from sigmalang.codecs.reference import split as split_chunk
+
+    blob = encode(VERSIONED)
+    parser = GlyphParser()
+    parser.push(blob)
+    chunks = [e for e in parser.events() if isinstance(e, ChunkGlyph)]
+    starts = [sum(c.raw_length for c in chunks[:i]) for i in range(len(chunks))]
+    read = set()
+    for chunk, start in zip(chunks, starts):
+        if chunk.strategy == Strategy.REFERENCE:
+            for copy in split_chunk(chunk.params, chunk.data, chunk.raw_length).copies:
+                source = start + copy.start - copy.distance
+                read |= {i for i, s in enumerate(starts) if s < source + copy.length and source < s + chunks[i].raw_length}
+    assert read
+    assert _member_index(blob).member_referenced == [True]
+    assert sorted(read) == _index_payload_referenced(blob)
+
+
+def _index_payload_referenced(blob: bytes) -> list[int]:
+    from sigmalang.format.constants import END_STRUCT
+    from sigmalang.format.index import parse_index_payload
+    from sigmalang.format.varint import decode_uleb128
+
+    index_offset = END_STRUCT.unpack(blob[-44:])[3]
+    length, start = decode_uleb128(blob, index_offset + 1)
+    return parse_index_payload(blob[start : start + length]).referenced
+
+
+def test_streaming_decoder_keeps_history_only_for_streams_whose_chunks_are_referenced(tmp_path, monkeypatch):
+    from sigmalang.stream import decoder as decoder_module
+
+    made = []
+
+    class CountingRing(HistoryRing):
+        def __init__(self, window):
+            made.append(window)
+            super().__init__(window)
+
+    monkeypatch.setattr(decoder_module, "HistoryRing", CountingRing)
+    plain = sigmalang.compress(TEXT)  # declares a window, references nothing
+    with_copies = encode(VERSIONED)
+    (tmp_path / "f.sgl").write_bytes(plain + with_copies)
+    out = io.BytesIO()
+    with open(tmp_path / "f.sgl", "rb") as src:
+        StreamingDecoder(2).decode_stream(src, out)  # seekable: the INDEX glyphs are read first
+    assert out.getvalue() == TEXT + VERSIONED
+    assert len(made) == 1  # only the second stream
+    made.clear()
+    out = io.BytesIO()
+    StreamingDecoder(2).decode_stream(_Pipe(plain + with_copies), out)
+    assert out.getvalue() == TEXT + VERSIONED and len(made) == 2  # a pipe: every stream with a window
+
+
+class _Pipe(io.RawIOBase):
+    """A readable, non-seekable stream."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        return self._data.readinto(b)
+
+
+@pytest.mark.parametrize(
+    "tail, message",
+    [(b"\x05\x00", "referenced chunks of"), (b"\x02\x00\x00", "twice"), (b"\x01\x07", "names referenced chunk")],
+)
+def test_index_with_a_bad_referenced_list_is_rejected(tail, message):
+    from sigmalang.format.index import parse_index_payload
+
+    payload = b"\x02\x06\x08\x06\x08\x00"  # two chunks, no dictionaries
+    assert parse_index_payload(payload + b"\x00").referenced == []
+    with pytest.raises(FormatError, match=message):
+        parse_index_payload(payload + tail)

@@ -361,13 +361,17 @@ class OutputHistory:
 class HistoryRing:
     """The last ``window`` bytes of a stream's output, for streaming decoders.
 
-    It grows with the output up to the window (a stream shorter than its
-    window costs only its own size), then wraps around.
+    Stored in pages of PAGE bytes allocated as the output grows (a stream
+    shorter than its window costs only its own size, and growing never copies
+    what is already held); once the window is full, pages are reused in turn.
     """
+
+    PAGE = 1 << 20
 
     def __init__(self, window: int) -> None:
         self.window = window
-        self._ring = bytearray()
+        self._page = min(self.PAGE, window)
+        self._pages: list[bytearray] = []
         self._end = 0  # stream offset one past the last byte appended
 
     @property
@@ -376,30 +380,28 @@ class HistoryRing:
 
     def append(self, data: Buffer) -> None:
         view = memoryview(data).cast("B")
-        ring, size = self._ring, self.window
-        if self._end + len(view) <= size:  # still growing: ring[i] holds stream offset i
-            ring += view
-            self._end += len(view)
-            return
-        if len(ring) < size:
-            ring += bytes(size - len(ring))  # full size from now on; filled just below
-        if len(view) > size:
-            self._end += len(view) - size
-            view = view[len(view) - size :]
+        if len(view) > self.window:
+            self._end += len(view) - self.window
+            view = view[len(view) - self.window :]
+        page, pages = self._page, self._pages
         while len(view):
-            at = self._end % size
-            take = min(len(view), size - at)
-            ring[at : at + take] = view[:take]
+            at = self._end % self.window
+            index, offset = divmod(at, page)
+            if index == len(pages):
+                pages.append(bytearray(page))
+            take = min(len(view), page - offset)
+            pages[index][offset : offset + take] = view[:take]
             self._end += take
             view = view[take:]
 
     def read_into(self, position: int, out: memoryview) -> None:
         n = len(out)
-        if position < self._end - len(self._ring) or position + n > self._end:
+        held = min(self._end, self.window)
+        if position < self._end - held or position + n > self._end:
             raise ValueError(f"bytes {position}..{position + n} are not in the decoder's history")
         done = 0
         while done < n:
-            at = (position + done) % self.window
-            take = min(n - done, self.window - at, len(self._ring) - at)
-            out[done : done + take] = self._ring[at : at + take]
+            index, offset = divmod((position + done) % self.window, self._page)
+            take = min(n - done, self._page - offset)
+            out[done : done + take] = self._pages[index][offset : offset + take]
             done += take

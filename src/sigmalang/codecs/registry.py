@@ -88,7 +88,11 @@ class PendingReference:
         """Build the chunk at stream offset ``position`` into ``out`` and verify its checksum."""
         glyph = self.glyph
         if history is None:
-            raise FormatError("REFERENCE chunk in a stream that declares no reference window", glyph.offset)
+            raise FormatError(
+                "REFERENCE chunk without history: its stream declares no reference window, "
+                "or its INDEX lists no referenced chunk",
+                glyph.offset,
+            )
         try:
             resolve_into(out, self.copies, self.literals, position, history)
         except ValueError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from .constants import (
@@ -56,11 +57,22 @@ class IndexBuilder:
     chunk_raw_lengths: list[int] = field(default_factory=list)
     chunk_continues: list[bool] = field(default_factory=list)
     dict_offsets: list[int] = field(default_factory=list)
+    referenced: set[int] = field(default_factory=set)  # ordinals of chunks that copies read
+    _raw_starts: list[int] = field(default_factory=list)
+    _raw_total: int = 0
 
     def add_chunk(self, stream_offset: int, raw_length: int, continues: bool) -> None:
         self.chunk_offsets.append(stream_offset)
         self.chunk_raw_lengths.append(raw_length)
         self.chunk_continues.append(continues)
+        self._raw_starts.append(self._raw_total)
+        self._raw_total += raw_length
+
+    def add_reference(self, raw_start: int, raw_end: int) -> None:
+        """Record that a copy reads raw bytes ``raw_start .. raw_end`` of chunks already added."""
+        first = bisect_right(self._raw_starts, raw_start) - 1
+        last = bisect_right(self._raw_starts, raw_end - 1) - 1
+        self.referenced.update(range(first, last + 1))
 
     def add_dict(self, stream_offset: int) -> None:
         self.dict_offsets.append(stream_offset)
@@ -77,6 +89,11 @@ class IndexBuilder:
         for offset in self.dict_offsets:
             out += encode_uleb128(offset - previous)
             previous = offset
+        out += encode_uleb128(len(self.referenced))
+        previous = 0
+        for ordinal in sorted(self.referenced):
+            out += encode_uleb128(ordinal - previous)
+            previous = ordinal
         return bytes(out)
 
     def glyph(self) -> bytes:

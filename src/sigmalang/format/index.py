@@ -22,6 +22,7 @@ class MemberIndex:
     chunk_raw_lengths: list[int] = field(default_factory=list)
     chunk_continues: list[bool] = field(default_factory=list)
     dict_offsets: list[int] = field(default_factory=list)
+    referenced: list[int] = field(default_factory=list)  # ordinals of chunks that REFERENCE copies read
 
 
 def parse_index_payload(payload: bytes | memoryview, payload_offset: int = 0) -> MemberIndex:
@@ -53,6 +54,18 @@ def parse_index_payload(payload: bytes | memoryview, payload_offset: int = 0) ->
     for _ in range(dict_count):
         offset += read("dictionary offset")
         index.dict_offsets.append(offset)
+    referenced_count = read("referenced chunk count")
+    if referenced_count > count:
+        raise FormatError(f"INDEX declares {referenced_count} referenced chunks of {count}", payload_offset)
+    ordinal = -1
+    for i in range(referenced_count):
+        delta = read("referenced chunk")
+        if i and delta == 0:
+            raise FormatError("INDEX lists a referenced chunk twice", payload_offset + pos)
+        ordinal = delta if i == 0 else ordinal + delta
+        if ordinal >= count:
+            raise FormatError(f"INDEX names referenced chunk {ordinal} of {count}", payload_offset + pos)
+        index.referenced.append(ordinal)
     if pos != len(payload):
         raise FormatError("INDEX has trailing bytes", payload_offset + pos)
     return index
@@ -76,6 +89,9 @@ class FileIndex:
     raw_starts: list[int] = field(default_factory=list)  # raw offset of each segment start
     points: list[SeekPoint] = field(default_factory=list)
     total_raw: int = 0
+    #: For each member, in order: whether REFERENCE copies read any of its chunks
+    #: (if not, a streaming decoder keeps no history for it).
+    member_referenced: list[bool] = field(default_factory=list)
 
     def add_member(self, member_offset: int, index: MemberIndex, references: bool = False) -> None:
         """Add a stream's seek points: each segment start, or only the stream's own
@@ -83,6 +99,7 @@ class FileIndex:
         before them, so decoding starts at the header)."""
         raw = self.total_raw
         dicts = tuple(member_offset + d for d in index.dict_offsets)
+        self.member_referenced.append(bool(index.referenced))
         if references:
             self.raw_starts.append(raw)
             self.points.append(SeekPoint(raw, member_offset, raw, member_offset, dicts))

@@ -18,6 +18,7 @@ from ..codecs.base import Buffer
 from ..codecs.context import DecodeContext
 from ..codecs.reference import HistoryRing
 from ..codecs.registry import PendingReference, decode_chunk
+from ..format.index import read_file_index
 from ..format.limits import DEFAULT_LIMITS, Limits
 from ..format.parser import ChunkGlyph, GlyphParser, MemberStart
 from ..settings import available_cores
@@ -88,6 +89,9 @@ class StreamingDecoder:
         self.limits = limits
         self.max_in_flight = max_in_flight
         self._writer: _PositionalWriter | None = None
+        #: From the file's INDEX glyphs when decoding a whole seekable file: per
+        #: stream, whether any chunk is referenced (None: unknown, keep history).
+        self._referenced_members: list[bool] | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -101,6 +105,7 @@ class StreamingDecoder:
         self._raw_position = 0
         self._member_start = 0  # raw offset of the current stream's first byte
         self._history: HistoryRing | None = None
+        self._members_seen = 0
         self.stats = StreamStats(mode="decode", threads=self.threads)
         self._in_flight_bytes = 0
 
@@ -135,7 +140,8 @@ class StreamingDecoder:
             for event in self._parser.events():
                 if isinstance(event, MemberStart):
                     self._member_start = self._raw_position
-                    self._history = HistoryRing(event.window) if event.window else None
+                    self._history = HistoryRing(event.window) if self._keeps_history(event) else None
+                    self._members_seen += 1
                 elif isinstance(event, ChunkGlyph):
                     self._in_flight_bytes += event.raw_length
                     self.stats.peak_buffered_bytes = max(self.stats.peak_buffered_bytes, self._in_flight_bytes)
@@ -150,6 +156,14 @@ class StreamingDecoder:
                 yield from self._account(self._pipeline.ready())
         finally:
             self.stats.elapsed += time.perf_counter() - started
+
+    def _keeps_history(self, event: MemberStart) -> bool:
+        """Whether to keep this stream's output for REFERENCE copies: only if it declares a
+        window and, when the file's INDEX was read first, some chunk of it is referenced."""
+        known = self._referenced_members
+        if known is not None and self._members_seen < len(known) and not known[self._members_seen]:
+            return False
+        return bool(event.window)
 
     def _account(self, results: Iterator[tuple[_Payload, _Job]]) -> Iterator[Buffer]:
         """Results in stream order: resolve REFERENCE chunks, keep history, write or yield."""
@@ -206,6 +220,7 @@ class StreamingDecoder:
         themselves, so decoded data never waits in memory for its turn.
         """
         self._writer = _positional_writer(dst)
+        self._referenced_members = _referenced_members(src, self.limits)
         try:
             self.reset()
             buf = bytearray(READ_SIZE)
@@ -226,6 +241,7 @@ class StreamingDecoder:
             return self.stats
         finally:
             self._writer = None
+            self._referenced_members = None
 
     def decode_file(self, src_path: str | os.PathLike[str], dst_path: str | os.PathLike[str]) -> StreamStats:
         with open(src_path, "rb") as src, open(dst_path, "wb") as dst:
@@ -248,6 +264,18 @@ def _positional_writer(dst: BinaryIO) -> _PositionalWriter | None:
     if not regular or appending:
         return None
     return _PositionalWriter(fd, base)
+
+
+def _referenced_members(src: BinaryIO, limits: Limits) -> list[bool] | None:
+    """Per stream of a seekable file read from its start: whether REFERENCE copies read
+    any of its chunks (from the INDEX glyphs, found from the end); None if unknown."""
+    try:
+        if not src.seekable() or src.tell() != 0:
+            return None
+    except (AttributeError, OSError, ValueError):
+        return None
+    index = read_file_index(src, limits)
+    return index.member_referenced if index is not None else None
 
 
 def _read_into(src: BinaryIO, view: memoryview) -> int:

@@ -14,7 +14,7 @@ import xxhash
 
 from ..codecs.base import Buffer, Strategy
 from ..codecs.context import EncodeContext
-from ..codecs.reference import MIN_COPIED, BlockIndex, Blocks, Copy, copied_bytes
+from ..codecs.reference import MIN_COPIED, BlockIndex, Copy, copied_bytes
 from ..codecs.registry import EncodedChunk, encode_chunk
 from ..codecs.selector import AdaptiveCompressionSelector
 from ..format.constants import CHUNK_CONTINUES, CHUNK_SHARED, stream_header
@@ -37,7 +37,7 @@ _Job = tuple[
     int,
     Optional["Future[Optional[list[Copy]]]"],
 ]
-_Result = tuple[EncodedChunk, Optional[Callable[[], None]], bool, int]
+_Result = tuple[EncodedChunk, Optional[Callable[[], None]], bool, int, Optional[list[Copy]]]
 
 
 class FrameWriter:
@@ -79,10 +79,7 @@ class FrameWriter:
         reference_window = settings.resolved_reference_window()
         #: Blocks of earlier segments, for REFERENCE copies (None: references off).
         self._blocks = BlockIndex(reference_window) if reference_window else None
-        # Blocks are cut and hashed on any of `threads` threads, then looked up
-        # on one thread of their own, in stream order, while the workers encode
-        # earlier chunks.
-        self._cutter = ThreadPoolExecutor(threads, thread_name_prefix="sigmalang-cut") if self._blocks is not None else None
+        # Lookups run on a thread of their own, in stream order, while the workers encode earlier chunks.
         self._matcher = ThreadPoolExecutor(1, thread_name_prefix="sigmalang-ref") if self._blocks is not None else None
         self._position = 0  # raw bytes added so far
         self._segment_start = 0  # raw offset where the current segment began
@@ -126,11 +123,10 @@ class FrameWriter:
             self._context = EncodeContext(self._settings.level, self._window, long_distance) if shared else None
         self._within_segment = (self._within_segment + 1) % self._chunks_per_segment
         copies = None
-        if self._cutter is not None and self._matcher is not None:
+        if self._matcher is not None:
             if isinstance(raw, PositionalChunk):
                 raise TypeError("chunks read by position bypass the reference index")
-            blocks = self._cutter.submit(Blocks.of, raw)
-            copies = self._matcher.submit(self._copies, blocks, self._position, self._segment_start)
+            copies = self._matcher.submit(self._copies, raw, self._position, self._segment_start)
         self._position += len(raw)
         # A segment's chunks share a lane: they must be encoded in order, by one worker.
         for result in self._pipeline.submit((raw, on_written, self._context, continues, held, copies), lane=self._lane):
@@ -138,12 +134,12 @@ class FrameWriter:
         for result in self._pipeline.ready():
             self._write_chunk(result)
 
-    def _copies(self, blocks: "Future[Blocks]", position: int, segment_start: int) -> list[Copy] | None:
+    def _copies(self, raw: Buffer, position: int, segment_start: int) -> list[Copy] | None:
         """Copies from earlier segments for the chunk at ``position``; None when too few
         bytes repeat to pay. Runs on the one matcher thread, so chunks are matched in
         stream order and the output does not depend on the thread count."""
         assert self._blocks is not None
-        copies = self._blocks.match(blocks.result(), position, segment_start)
+        copies = self._blocks.copies(raw, position, segment_start)
         return copies if copied_bytes(copies) >= MIN_COPIED else None
 
     def drain(self) -> None:
@@ -172,9 +168,8 @@ class FrameWriter:
 
     def _close_workers(self) -> None:
         self._pipeline.close()
-        for executor in (self._matcher, self._cutter):
-            if executor is not None:
-                executor.shutdown(wait=True, cancel_futures=True)
+        if self._matcher is not None:
+            self._matcher.shutdown(wait=True, cancel_futures=True)
 
     def _encode(self, job: _Job) -> _Result:
         source, on_written, context, continues, held, matched = job
@@ -191,11 +186,15 @@ class FrameWriter:
             # now rather than when the chunk's turn to be written comes.
             on_written()
             on_written = None
-        return chunk, on_written, continues, held
+        return chunk, on_written, continues, held, copies
 
     def _write_chunk(self, result: _Result) -> None:
-        chunk, on_written, continues, held = result
+        chunk, on_written, continues, held, copies = result
         flags = (CHUNK_CONTINUES if continues else 0) | (CHUNK_SHARED if chunk.shared else 0)
+        position = self._total_raw
+        for copy in copies or ():
+            source = position + copy.start - copy.distance
+            self._index.add_reference(source, source + copy.length)
         self._index.add_chunk(self._offset, chunk.raw_length, continues)
         self._emit(
             chunk_glyph_head(
