@@ -7,7 +7,7 @@
 The corpus comes from benchmarks/adaptive_corpus.py (real files of this machine
 plus seeded numeric series and versioned copies). For every kind and for the
 mixed stream it reports ratio and MB/s (10**6 raw bytes per second, best of
---runs) for sigmalang levels, sigmalang with the detector off (fixed zstd),
+--runs) for sigmalang levels, sigmalang without references and with the detector off (fixed zstd),
 python-zstandard levels 1/3/9/19 and zstd -3 with long-distance matching over a
 128 MiB window. Encoders use --threads threads; decoders: sigmalang with
 --threads, zstd single-threaded (it cannot do otherwise). zstd -19 runs on at
@@ -55,10 +55,14 @@ def measure_kind(data: bytes, runs: int, threads: int, cap: int) -> list[dict[st
         dec, out = best_of(lambda: sigmalang.decompress(blob, threads=threads), runs)
         assert out == data
         rows.append(_row(f"sigmalang -{level}", n, len(blob), enc, dec))
-    encoder = sigmalang.StreamingEncoder(3, threads, adaptive=False)
-    enc, blob = best_of(lambda: encoder.compress(data), runs)
-    dec, _ = best_of(lambda: sigmalang.decompress(blob, threads=threads), runs)
-    rows.append(_row("sigmalang -3, detector off", n, len(blob), enc, dec))
+    variants = (
+        ("sigmalang -3, no references", sigmalang.StreamingEncoder(3, threads, reference_window=0)),
+        ("sigmalang -3, detector off", sigmalang.StreamingEncoder(3, threads, adaptive=False)),
+    )
+    for name, encoder in variants:
+        enc, blob = best_of(lambda: encoder.compress(data), runs)
+        dec, _ = best_of(lambda: sigmalang.decompress(blob, threads=threads), runs)
+        rows.append(_row(name, n, len(blob), enc, dec))
     dctx = zstandard.ZstdDecompressor(max_window_size=1 << 27)
     for level in (1, 3, 9, 19):
         sample = data if level < 19 else data[:cap]

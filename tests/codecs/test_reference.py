@@ -24,7 +24,8 @@ from sigmalang.codecs.reference import (
     split,
 )
 from sigmalang.format.limits import Limits
-from sigmalang.format.parser import ChunkGlyph, GlyphParser, MemberStart
+from sigmalang.format.inspect import chunk_glyphs
+from sigmalang.format.parser import GlyphParser, MemberStart
 
 TEXT = corpus.log_text(400_000)
 
@@ -166,15 +167,13 @@ VERSIONED = versions(TEXT[:300_000], 8)
 
 
 def encode(data: bytes, **kw) -> bytes:
-    out = io.BytesIO()
+    out = io.BytesIO()  # through the streaming path; compress() gives the same bytes
     StreamingEncoder(threads=2, chunk_size=100_000, segment_size=300_000, **kw).encode_stream(io.BytesIO(data), out)
     return out.getvalue()
 
 
 def strategies(blob: bytes) -> list[int]:
-    parser = GlyphParser()
-    parser.push(blob)
-    return [e.strategy for e in parser.events() if isinstance(e, ChunkGlyph)]
+    return [chunk.strategy for chunk in chunk_glyphs(blob)]
 
 
 def test_versioned_copies_use_references_and_shrink_far_below_segments_alone():
@@ -288,9 +287,7 @@ def test_index_lists_exactly_the_chunks_that_copies_read():
     from sigmalang.codecs.reference import split as split_chunk
 
     blob = encode(VERSIONED)
-    parser = GlyphParser()
-    parser.push(blob)
-    chunks = [e for e in parser.events() if isinstance(e, ChunkGlyph)]
+    chunks = chunk_glyphs(blob)
     starts = [sum(c.raw_length for c in chunks[:i]) for i in range(len(chunks))]
     read = set()
     for chunk, start in zip(chunks, starts):

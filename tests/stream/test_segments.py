@@ -9,18 +9,12 @@ from hypothesis import strategies as st
 import sigmalang
 from sigmalang import FormatError, StreamingDecoder, StreamingEncoder, corpus
 from sigmalang.format.constants import CHUNK_CONTINUES, CHUNK_SHARED
-from sigmalang.format.inspect import inspect_stream
-from sigmalang.format.parser import ChunkGlyph, GlyphParser
+from sigmalang.format.inspect import chunk_glyphs, inspect_stream
 
 TEXT = corpus.log_text(600_000)
 
 
-def chunks_of(blob: bytes) -> list[ChunkGlyph]:
-    parser = GlyphParser()
-    parser.push(blob)
-    events = [e for e in parser.events() if isinstance(e, ChunkGlyph)]
-    parser.finish()
-    return events
+chunks_of = chunk_glyphs
 
 
 def encode(data: bytes, chunk_size: int, segment_size: int, threads: int = 2, **kw) -> bytes:

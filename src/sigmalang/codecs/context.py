@@ -17,10 +17,19 @@ from .base import Buffer
 MAX_WINDOW_LOG = 26
 
 
-class EncodeContext:
-    """The compressing side of one segment; used by one worker thread at a time."""
+def _raw_dictionary(content: Buffer) -> zstandard.ZstdCompressionDict:
+    return zstandard.ZstdCompressionDict(bytes(content), dict_type=zstandard.DICT_TYPE_RAWCONTENT)
 
-    def __init__(self, level: int, window_size: int, long_distance: bool) -> None:
+
+class EncodeContext:
+    """The compressing side of one segment; used by one worker thread at a time.
+
+    With ``prime`` (earlier output of the stream), the frame starts with it as a
+    raw-content dictionary: records that repeat from before the segment (NDJSON
+    logs whose structure and text recur) need not be learnt again.
+    """
+
+    def __init__(self, level: int, window_size: int, long_distance: bool, prime: Buffer | None = None) -> None:
         window_log = max(10, min(MAX_WINDOW_LOG, (max(window_size, 1) - 1).bit_length()))
         params = zstandard.ZstdCompressionParameters.from_level(
             level,
@@ -30,10 +39,15 @@ class EncodeContext:
             write_content_size=0,
             write_dict_id=0,
         )
-        self._compressor = zstandard.ZstdCompressor(compression_params=params).compressobj()
+        dictionary = _raw_dictionary(prime) if prime else None
+        self._compressor = zstandard.ZstdCompressor(compression_params=params, dict_data=dictionary).compressobj()
+        self.primed = prime is not None
+        #: True once a chunk has gone into the frame (the first one carries the prime).
+        self.started = False
 
     def compress(self, data: Buffer) -> bytes:
         """Compress one chunk's bytes into the segment's frame and flush them out."""
+        self.started = True
         return self._compressor.compress(data) + self._compressor.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
 
 
@@ -42,10 +56,18 @@ class DecodeContext:
 
     def __init__(self) -> None:
         self._decompressor: zstandard.ZstdDecompressionObj | None = None
+        self._prime: Buffer | None = None
+
+    def prime(self, content: Buffer) -> None:
+        """Use ``content`` (earlier output) as the frame's dictionary; before the first chunk only."""
+        if self._decompressor is not None:
+            raise ValueError("a segment's frame can only be primed before its first chunk")
+        self._prime = content
 
     def decompress(self, data: Buffer, expected: int) -> bytes:
         if self._decompressor is None:
-            dctx = zstandard.ZstdDecompressor(max_window_size=1 << MAX_WINDOW_LOG)
+            dictionary = _raw_dictionary(self._prime) if self._prime is not None else None
+            dctx = zstandard.ZstdDecompressor(dict_data=dictionary, max_window_size=1 << MAX_WINDOW_LOG)
             self._decompressor = dctx.decompressobj(write_size=max(expected, 1))
         try:
             out = self._decompressor.decompress(data)

@@ -105,6 +105,20 @@ class PendingReference:
         return out
 
 
+def prime_range(glyph: ChunkGlyph, position: int, history: History | None) -> tuple[int, int]:
+    """(start, length) of the earlier output a PRIMED chunk's frame uses, as offsets from its
+    stream's first raw byte; ``position`` is the chunk's. Errors name the glyph's offset."""
+    assert glyph.prime is not None
+    distance, length = glyph.prime
+    if history is None:
+        raise FormatError("PRIMED chunk without history: its stream declares no reference window", glyph.offset)
+    if distance > history.window or distance > position:
+        raise FormatError(
+            f"PRIMED chunk reaches {distance} bytes back, beyond the earlier output (window {history.window})", glyph.offset
+        )
+    return position - distance, length
+
+
 def _check_data(glyph: ChunkGlyph, context: DecodeContext | None) -> None:
     if glyph.shared and context is None:
         raise FormatError("chunk continues a shared zstd frame that this decoder has not seen", glyph.offset)

@@ -33,7 +33,8 @@ SKIPPABLE = 0x80
 # CHUNK flags.
 CHUNK_CONTINUES = 0x01  # belongs to the same segment as the chunk before it
 CHUNK_SHARED = 0x02  # its data continues the segment's shared zstd frame
-CHUNK_KNOWN_FLAGS = CHUNK_CONTINUES | CHUNK_SHARED
+CHUNK_PRIMED = 0x04  # first SHARED chunk of a segment whose frame uses earlier output as a dictionary
+CHUNK_KNOWN_FLAGS = CHUNK_CONTINUES | CHUNK_SHARED | CHUNK_PRIMED
 
 CHECKSUM_SIZE = 8  # xxh3-64 of a chunk's raw bytes
 DATA_CHECKSUM_SIZE = 4  # low 32 bits of xxh3-64 of a chunk's encoded data

@@ -28,13 +28,25 @@ def encode_glyph(glyph_type: int, payload: bytes) -> bytes:
 
 
 def chunk_glyph_head(
-    flags: int, strategy: int, params: bytes, raw_length: int, checksum: int, data_checksum: int, data_length: int
+    flags: int,
+    strategy: int,
+    params: bytes,
+    raw_length: int,
+    checksum: int,
+    data_checksum: int,
+    data_length: int,
+    prime: tuple[int, int] | None = None,
 ) -> bytes:
-    """Everything of a CHUNK glyph before its data, so the data need not be copied."""
+    """Everything of a CHUNK glyph before its data, so the data need not be copied.
+
+    ``prime`` (distance, length) is written, and the PRIMED flag must be set, for
+    the first shared chunk of a segment whose frame uses earlier output as a dictionary.
+    """
     fields = (
         bytes((flags, strategy))
         + encode_uleb128(len(params))
         + params
+        + (encode_uleb128(prime[0]) + encode_uleb128(prime[1]) if prime else b"")
         + encode_uleb128(raw_length)
         + checksum.to_bytes(CHECKSUM_SIZE, "little")
         + data_checksum.to_bytes(DATA_CHECKSUM_SIZE, "little")

@@ -102,6 +102,15 @@ def inspect_stream(fp: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> StreamInfo:
     return info
 
 
+def chunk_glyphs(data: bytes) -> list[ChunkGlyph]:
+    """The CHUNK glyphs of complete streams held in memory, in order (data not decoded)."""
+    parser = GlyphParser()
+    parser.push(data)
+    chunks = [event for event in parser.events() if isinstance(event, ChunkGlyph)]
+    parser.finish()
+    return chunks
+
+
 def _strategy_name(strategy: int) -> str:
     try:
         return Strategy(strategy).name

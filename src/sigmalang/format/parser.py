@@ -17,6 +17,7 @@ from .constants import (
     CHECKSUM_SIZE,
     DATA_CHECKSUM_SIZE,
     CHUNK_CONTINUES,
+    CHUNK_PRIMED,
     CHUNK_SHARED,
     CHUNK_KNOWN_FLAGS,
     END_MAGIC,
@@ -51,6 +52,8 @@ class ChunkGlyph:
     checksum: int
     data_checksum: int
     data: bytes | memoryview  # a view only when the input was an immutable bytes object
+    #: With PRIMED: (distance, length) of the earlier output the segment's frame uses as a dictionary.
+    prime: tuple[int, int] | None = None
 
     @property
     def continues(self) -> bool:
@@ -295,6 +298,9 @@ class GlyphParser:
             raise FormatError("CHUNK parameters overrun the glyph", payload_offset + 2)
         params = bytes(payload[pos : pos + params_length])
         pos += params_length
+        prime = None
+        if flags & CHUNK_PRIMED:
+            prime, pos = self._prime(payload, pos, payload_offset, flags)
         raw_field_offset = payload_offset + pos
         raw_length, pos = self._field(payload, pos, payload_offset, "CHUNK raw length")
         if raw_length > self.limits.max_chunk_size:
@@ -317,7 +323,19 @@ class GlyphParser:
         self._chunk_offsets.append(member_offset)
         self._chunk_raw_lengths.append(raw_length)
         self._chunk_continues.append(bool(flags & CHUNK_CONTINUES))
-        return ChunkGlyph(absolute, flags, strategy, params, raw_length, checksum, data_checksum, data)
+        return ChunkGlyph(absolute, flags, strategy, params, raw_length, checksum, data_checksum, data, prime)
+
+    def _prime(self, payload: memoryview, pos: int, payload_offset: int, flags: int) -> tuple[tuple[int, int], int]:
+        if not flags & CHUNK_SHARED:
+            raise FormatError("PRIMED chunk is not part of a shared frame", payload_offset)
+        field_offset = payload_offset + pos
+        distance, pos = self._field(payload, pos, payload_offset, "CHUNK prime distance")
+        length, pos = self._field(payload, pos, payload_offset, "CHUNK prime length")
+        if length > self.limits.max_dict_size:
+            raise LimitError(f"prime of {length} bytes exceeds the limit of {self.limits.max_dict_size} bytes", field_offset)
+        if length == 0 or distance < length:
+            raise FormatError(f"invalid prime: {length} bytes from {distance} bytes back", field_offset)
+        return (distance, length), pos
 
     def _dict(self, payload: memoryview, absolute: int, payload_offset: int, member_offset: int) -> DictGlyph:
         if self._index is not None:

@@ -17,7 +17,7 @@ except ImportError:  # Windows: no pwrite either, so the positional writer is ne
 from ..codecs.base import Buffer
 from ..codecs.context import DecodeContext
 from ..codecs.reference import HistoryRing
-from ..codecs.registry import PendingReference, decode_chunk
+from ..codecs.registry import PendingReference, decode_chunk, prime_range
 from ..format.index import read_file_index
 from ..format.limits import DEFAULT_LIMITS, Limits
 from ..format.parser import ChunkGlyph, GlyphParser, MemberStart
@@ -146,7 +146,10 @@ class StreamingDecoder:
                     self._in_flight_bytes += event.raw_length
                     self.stats.peak_buffered_bytes = max(self.stats.peak_buffered_bytes, self._in_flight_bytes)
                     context, lane = self._segments.place(event)
-                    job = (event, context, self._raw_position, self._raw_position - self._member_start, self._history)
+                    member_position = self._raw_position - self._member_start
+                    if event.prime is not None:
+                        yield from self._prime(event, context, member_position)
+                    job = (event, context, self._raw_position, member_position, self._history)
                     self._raw_position += event.raw_length
                     yield from self._account(self._pipeline.submit(job, lane))
             if final:
@@ -156,6 +159,18 @@ class StreamingDecoder:
                 yield from self._account(self._pipeline.ready())
         finally:
             self.stats.elapsed += time.perf_counter() - started
+
+    def _prime(self, glyph: ChunkGlyph, context: DecodeContext, member_position: int) -> Iterator[Buffer]:
+        """Give a PRIMED segment's frame its dictionary: earlier output, from the history
+        once the chunks holding it have been decoded (yielding them meanwhile)."""
+        history = self._history
+        start, length = prime_range(glyph, member_position, history)
+        assert history is not None
+        while history.end < start + length:
+            yield from self._account(iter([self._pipeline.next_result()]))
+        content = bytearray(length)
+        history.read_into(start, memoryview(content))
+        context.prime(content)
 
     def _keeps_history(self, event: MemberStart) -> bool:
         """Whether to keep this stream's output for REFERENCE copies: only if it declares a

@@ -12,10 +12,11 @@ from __future__ import annotations
 import ctypes
 import io
 import sys
+from collections import deque
 
 from ..codecs.context import DecodeContext
 from ..codecs.reference import OutputHistory
-from ..codecs.registry import PendingReference, decode_chunk_into
+from ..codecs.registry import PendingReference, decode_chunk_into, prime_range
 from ..errors import FormatError
 from ..format.index import read_file_index
 from ..format.limits import Limits
@@ -99,6 +100,14 @@ def _decode_all(
     segments = SegmentTracker(pipeline, max_in_flight, holds_output=False)
     member_start = 0
     history: OutputHistory | None = None
+    ends: deque[int] = deque()  # output end of each chunk submitted and not yet finished
+    done = 0  # output bytes complete (every chunk before them decoded and resolved)
+
+    def finish(result: tuple[PendingReference | None, _Job]) -> None:
+        nonlocal done
+        _finish(result)
+        done = ends.popleft()
+
     for event in parser.events():
         if isinstance(event, MemberStart):
             member_start = position
@@ -108,11 +117,17 @@ def _decode_all(
             if end > total:
                 raise FormatError("chunks hold more bytes than the stream trailers declare", event.offset)
             context, lane = segments.place(event)
+            if event.prime is not None:
+                start, length = prime_range(event, position - member_start, history)
+                while done < member_start + start + length:  # the prime is earlier output: wait for it
+                    finish(pipeline.next_result())
+                context.prime(out[member_start + start : member_start + start + length])
+            ends.append(end)
             for result in pipeline.submit((event, out[position:end], context, position - member_start, history), lane):
-                _finish(result)
+                finish(result)
             position = end
             chunks += 1
     parser.finish()
     for result in pipeline.drain():
-        _finish(result)
+        finish(result)
     return position, chunks

@@ -64,6 +64,10 @@ class OrderedPipeline(Generic[T, R]):
                 load[lane] += 1
         return load.index(min(load))
 
+    def next_result(self) -> R:
+        """The oldest pending result, waiting for it (IndexError when nothing is pending)."""
+        return self._pop()
+
     def _pop(self) -> R:
         self._pending_lanes.popleft()
         return self._pending.popleft().result()
