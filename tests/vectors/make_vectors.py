@@ -46,6 +46,12 @@ def main() -> None:
     encoder = sigmalang.StreamingEncoder(threads=1, chunk_size=16384, segment_size=32768, reference_window=1 << 20)
     (HERE / "versioned-references.sgl").write_bytes(encoder.compress(versioned))
     manifest.append({"name": "versioned-references", "original": "versioned-references.bin", "compressed": "versioned-references.sgl", "sha256": hashlib.sha256(versioned).hexdigest()})
+    # PRIMED segments: NDJSON in segments of two chunks, each primed with the previous one's head.
+    records = corpus.ndjson(160000)
+    (HERE / "ndjson-primed.bin").write_bytes(records)
+    encoder = sigmalang.StreamingEncoder(threads=1, chunk_size=16384, segment_size=32768, reference_window=1 << 20)
+    (HERE / "ndjson-primed.sgl").write_bytes(encoder.compress(records))
+    manifest.append({"name": "ndjson-primed", "original": "ndjson-primed.bin", "compressed": "ndjson-primed.sgl", "sha256": hashlib.sha256(records).hexdigest()})
     a, b = originals()["one-byte"], originals()["text-multichunk"]
     (HERE / "concatenated.bin").write_bytes(a + b)
     (HERE / "concatenated.sgl").write_bytes(sigmalang.compress(a, chunk_size=16384) + sigmalang.compress(b, chunk_size=16384))
