@@ -47,13 +47,14 @@ class Contestant(BestTimes):
         self.blob = b""
 
 
-def _sigmalang(level: int, threads: int, data: bytes) -> Contestant:
+def _sigmalang(level: int, threads: int, data: bytes, reference_window: int | None = None) -> Contestant:
     def stream_decode(path: str) -> None:
         with open(path, "rb") as src:
             sigmalang.StreamingDecoder(threads).decode_stream(src, NullSink())  # type: ignore[arg-type]
 
-    return Contestant(f"sigmalang -{level} T{threads}", lambda: sigmalang.compress(data, level, threads=threads),
-                      lambda blob: sigmalang.decompress(blob, threads=threads), stream_decode)
+    encoder = sigmalang.StreamingEncoder(level, threads, reference_window=reference_window)
+    name = f"sigmalang -{level} T{threads}" + ("" if reference_window is None else f" --ref-window {reference_window}")
+    return Contestant(name, lambda: encoder.compress(data), lambda blob: sigmalang.decompress(blob, threads=threads), stream_decode)
 
 
 def _zstandard(level: int, threads: int, data: bytes) -> Contestant:
@@ -91,7 +92,12 @@ def measure(data: bytes, runs: int, level: int, threads: int) -> list[dict[str, 
     hits all of them rather than one."""
     mb = len(data) / 1e6
     with tempfile.TemporaryDirectory() as tmp:
-        contestants = [_sigmalang(level, threads, data), _zstandard(level, threads, data), _zstandard(level, 1, data)]
+        contestants = [
+            _sigmalang(level, threads, data),
+            _sigmalang(level, threads, data, reference_window=0),
+            _zstandard(level, threads, data),
+            _zstandard(level, 1, data),
+        ]
         cli = _zstd_cli(level, threads, data, tmp)
         if cli is not None:
             contestants.append(cli)
@@ -122,9 +128,12 @@ def check_targets(rows: list[dict[str, object]], level: int, threads: int) -> li
     enc_rel = ours["encode_mb_s"] / z_par["encode_mb_s"]  # type: ignore[operator]
     dec_rel = ours["decode_mb_s"] / z_one["decode_mb_s"]  # type: ignore[operator]
     stream_rel = ours["stream_decode_mb_s"] / z_one["decode_mb_s"]  # type: ignore[operator]
+    no_refs = by_name[f"sigmalang -{level} T{threads} --ref-window 0"]
+    enc_no_refs = no_refs["encode_mb_s"] / z_par["encode_mb_s"]  # type: ignore[operator]
     return [
         ("ratio within 1 % of zstd (single frame)", ratio_gap >= 0.99, f"{ratio_gap:.3f} x"),
         (f"encode >= 0.9 x zstandard threads={threads}", enc_rel >= 0.9, f"{enc_rel:.2f} x"),
+        (f"  the same with references off (--ref-window 0)", enc_no_refs >= 0.9, f"{enc_no_refs:.2f} x"),
         ("decode (bytes -> bytes) >= 1.0 x zstandard single-thread", dec_rel >= 1.0, f"{dec_rel:.2f} x"),
         ("decode (file -> sink) >= 1.0 x zstandard single-thread", stream_rel >= 1.0, f"{stream_rel:.2f} x"),
     ]
@@ -142,10 +151,10 @@ def main() -> int:
     data = args.file.read_bytes() if args.file else mixed(args.size << 20)
     rows = measure(data, args.runs, args.level, args.threads)
     print(f"{len(data):,} bytes ({args.file or 'built-in mixed sample'}), best of {args.runs}, {os.cpu_count()} CPUs")
-    print(f"{'compressor':<26}{'ratio':>8}{'enc MB/s':>10}{'dec MB/s':>10}{'stream dec':>12}")
+    print(f"{'compressor':<40}{'ratio':>8}{'enc MB/s':>10}{'dec MB/s':>10}{'stream dec':>12}")
     for r in rows:
         stream = f"{r['stream_decode_mb_s']:.0f}" if "stream_decode_mb_s" in r else "-"
-        print(f"{r['name']:<26}{r['ratio']:>8.3f}{r['encode_mb_s']:>10.0f}{r['decode_mb_s']:>10.0f}{stream:>12}")
+        print(f"{r['name']:<40}{r['ratio']:>8.3f}{r['encode_mb_s']:>10.0f}{r['decode_mb_s']:>10.0f}{stream:>12}")
     targets = check_targets(rows, args.level, args.threads)
     print()
     for name, ok, value in targets:

@@ -27,6 +27,12 @@ MIN_SEGMENTS = 2
 #: window). A streaming decoder keeps this much of the latest output; the
 #: encoder keeps only an index of it (``codecs/reference.py``).
 DEFAULT_REFERENCE_WINDOW = 128 * 1024 * 1024
+#: From this level on, REFERENCE copies are on by default. Finding them costs
+#: about 1 ms of CPU per MiB, a quarter to a third of zstd level 3's own cost,
+#: whether or not anything repeats (``benchmarks/adaptive.py``,
+#: ``benchmarks/roundtrip.py``); below it they are asked for with
+#: ``references=True`` or a ``reference_window``.
+REFERENCE_LEVEL = 9
 MIN_REFERENCE_WINDOW = 1 << 20
 MAX_REFERENCE_WINDOW = 1 << 30
 
@@ -64,7 +70,8 @@ class EncoderSettings:
     segment_size: int | None = None  # bytes of input sharing one zstd context (default DEFAULT_SEGMENT_SIZE)
     long_distance: bool | None = None  # zstd long-distance matching in segments (default: off)
     adaptive: bool = True  # False: no detector, every chunk is plain zstd at `level` (for comparison)
-    reference_window: int | None = None  # REFERENCE reach in bytes (default DEFAULT_REFERENCE_WINDOW; 0: off)
+    references: bool | None = None  # REFERENCE copies (default: from REFERENCE_LEVEL, or when a window is given)
+    reference_window: int | None = None  # output kept for copies and primed segments (0: neither)
 
     def __post_init__(self) -> None:
         if not isinstance(self.level, int) or not MIN_LEVEL <= self.level <= MAX_LEVEL:
@@ -90,15 +97,35 @@ class EncoderSettings:
                 f"reference_window must be 0 (off) or a power of two from {MIN_REFERENCE_WINDOW} "
                 f"to {MAX_REFERENCE_WINDOW}, got {window!r}"
             )
+        if self.references and window == 0:
+            raise ValueError("references=True needs a reference_window other than 0")
+
+    def uses_references(self) -> bool:
+        """Whether chunks are matched against earlier segments (REFERENCE copies)."""
+        if not self.adaptive or self.reference_window == 0:
+            return False
+        if self.references is not None:
+            return self.references
+        return self.reference_window is not None or self.level >= REFERENCE_LEVEL
 
     def resolved_reference_window(self) -> int:
-        """Bytes REFERENCE chunks may reach back; 0 for none (always with the detector
-        off: that is the plain-zstd baseline). It does not depend on the input
-        size, so a stream's bytes do not depend on how its input arrives; a
-        decoder's history grows only with the output, up to the window."""
-        if not self.adaptive:
+        """The window a stream declares: how far back copies and segment primes reach,
+        and so how much recent output a streaming decoder keeps; 0 for none (always
+        with the detector off: that is the plain-zstd baseline).
+
+        Without references it only has to reach a primed segment's dictionary,
+        at most two segments back (of the configured size). It never depends on
+        the input size, so a stream's bytes do not depend on how its input
+        arrives; a decoder's history grows with the output, up to the window.
+        """
+        if not self.adaptive or self.reference_window == 0:
             return 0
-        return DEFAULT_REFERENCE_WINDOW if self.reference_window is None else self.reference_window
+        if self.reference_window is not None:
+            return self.reference_window
+        if self.uses_references():
+            return DEFAULT_REFERENCE_WINDOW
+        two_segments = 1 << (2 * (self.segment_size or DEFAULT_SEGMENT_SIZE) - 1).bit_length()
+        return max(MIN_REFERENCE_WINDOW, min(MAX_REFERENCE_WINDOW, two_segments))
 
     def uses_long_distance(self, window: int) -> bool:
         """zstd's long-distance matching, off unless asked for: within a segment

@@ -131,6 +131,7 @@ def _run(src: BinaryIO, dst: BinaryIO, size: int | None, args: argparse.Namespac
             segment_size=args.segment_size,
             long_distance=args.long or None,
             reference_window=args.ref_window,
+            references=args.references,
         )
         encoder = StreamingEncoder(settings=settings)
         stats = encoder.encode_stream(src, dst, size=size)

@@ -95,8 +95,9 @@ class FrameWriter:
         self._total_raw = 0
         self._buffered = 0
         reference_window = settings.resolved_reference_window()
+        self._reference_window = reference_window
         #: Blocks of earlier segments, for REFERENCE copies (None: references off).
-        self._blocks = BlockIndex(reference_window) if reference_window else None
+        self._blocks = BlockIndex(reference_window) if settings.uses_references() else None
         # Lookups run on a thread of their own, in stream order, while the workers encode earlier chunks.
         self._matcher = ThreadPoolExecutor(1, thread_name_prefix="sigmalang-ref") if self._blocks is not None else None
         self._position = 0  # raw bytes added so far
@@ -167,14 +168,19 @@ class FrameWriter:
         every segment restart (zstd must learn them again), and priming with
         the head of the previous segment wins it back; text and binaries gain
         nothing and pay the dictionary's set-up. So only a structured segment
-        following a structured one is primed, and only when references are on
-        (the decoder then keeps the output the prime comes from).
+        following a structured one is primed (the detector reads the first
+        PRIME_SIZE bytes of each, however the input is read), and only when
+        the stream declares a window reaching it (the decoder keeps the output
+        the prime comes from).
         """
-        if self._blocks is None or isinstance(raw, PositionalChunk):
+        if not self._reference_window:
             return None
-        structured = self._selector.detector.detect(raw).kind is DataKind.STRUCTURED
+        head = raw.head(PRIME_SIZE) if isinstance(raw, PositionalChunk) else bytes(memoryview(raw)[:PRIME_SIZE])
+        structured = self._selector.detector.detect(head).kind is DataKind.STRUCTURED
         prime = self._prime_source if structured else None
-        self._prime_source = (self._position, bytes(memoryview(raw)[:PRIME_SIZE])) if structured else None
+        self._prime_source = (self._position, head) if structured else None
+        if prime is not None and self._position + self._window - prime[0] > self._reference_window:
+            return None  # the segment's first shared chunk could lie beyond the window
         return prime
 
     def _copies(self, raw: Buffer, position: int, segment_start: int) -> list[Copy] | None:
@@ -303,6 +309,7 @@ class StreamingEncoder:
         trial: bool | None = None,
         adaptive: bool = True,
         reference_window: int | None = None,
+        references: bool | None = None,
         settings: EncoderSettings | None = None,
     ) -> None:
         self.settings = settings or EncoderSettings(
@@ -315,6 +322,7 @@ class StreamingEncoder:
             long_distance=long_distance,
             adaptive=adaptive,
             reference_window=reference_window,
+            references=references,
         )
         self._totals = StreamStats()
         #: The buffer pool of the last encode_stream, for its statistics (hits, resizes).
@@ -349,7 +357,7 @@ class StreamingEncoder:
         start = _position(src)
         random_access = (
             size is not None
-            and not self.settings.resolved_reference_window()  # the reference index must see every chunk's bytes
+            and not self.settings.uses_references()  # the reference index must see every chunk's bytes
             and positional_chunks(src, size, chunk_size, BufferPool(chunk_size)) is not None
         )
         sample: list[tuple[bytearray, int]] = []

@@ -68,6 +68,18 @@ class PositionalChunk:
     def __len__(self) -> int:
         return self.length
 
+    def head(self, size: int) -> bytes:
+        """The chunk's first ``size`` bytes (fewer if it is shorter)."""
+        want = min(size, self.length)
+        parts, got = [], 0
+        while got < want:
+            piece = os.pread(self.fd, want - got, self.offset + got)
+            if not piece:
+                raise OSError(f"file ended at byte {self.offset + got} while being compressed (it shrank)")
+            parts.append(piece)
+            got += len(piece)
+        return b"".join(parts)
+
     def load(self) -> tuple[memoryview, bytearray]:
         """Read the chunk into a pooled buffer: ``(view of the data, buffer to release)``."""
         buf = self.pool.acquire()
