@@ -175,10 +175,10 @@ class FrameWriter:
         """
         if not self._reference_window:
             return None
-        head = raw.head(PRIME_SIZE) if isinstance(raw, PositionalChunk) else bytes(memoryview(raw)[:PRIME_SIZE])
+        head = raw.head(PRIME_SIZE) if isinstance(raw, PositionalChunk) else memoryview(raw)[:PRIME_SIZE]
         structured = self._selector.detector.detect(head).kind is DataKind.STRUCTURED
         prime = self._prime_source if structured else None
-        self._prime_source = (self._position, head) if structured else None
+        self._prime_source = (self._position, bytes(head)) if structured else None  # a copy: buffers are reused
         if prime is not None and self._position + self._window - prime[0] > self._reference_window:
             return None  # the segment's first shared chunk could lie beyond the window
         return prime
