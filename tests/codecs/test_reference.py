@@ -362,3 +362,12 @@ def test_index_with_a_bad_referenced_list_is_rejected(tail, message):
     assert parse_index_payload(payload + b"\x00").referenced == []
     with pytest.raises(FormatError, match=message):
         parse_index_payload(payload + tail)
+
+
+def test_streams_without_referenced_chunks_keep_seeking_by_segment():
+    plain = encode(TEXT, references=False)  # declares a window (for priming), references nothing
+    assert plain[5] != 0
+    index = _member_index(plain)
+    assert len(index.points) > 1 and index.points[1].chunk_offset > 6  # a segment start, not the header
+    referenced = _member_index(encode(VERSIONED))
+    assert [p.chunk_offset for p in referenced.points] == [0]  # decoding starts at the header

@@ -95,8 +95,8 @@ class FileIndex:
 
     def add_member(self, member_offset: int, index: MemberIndex, references: bool = False) -> None:
         """Add a stream's seek points: each segment start, or only the stream's own
-        start when it has a reference window (its chunks may copy from anywhere
-        before them, so decoding starts at the header)."""
+        start when ``references`` (some of its chunks are read by later ones, as
+        copies or primes, so decoding starts at the header)."""
         raw = self.total_raw
         dicts = tuple(member_offset + d for d in index.dict_offsets)
         self.member_referenced.append(bool(index.referenced))
@@ -165,7 +165,8 @@ def _walk_members(fp: BinaryIO, limits: "Limits") -> FileIndex | None:
         if len(payload) != length:
             return None
         member = parse_index_payload(payload, member_start + index_offset + payload_start)
-        members.append((member_start, member, header[5] != 0))
+        # Seeking must start at the header only if some chunk is read by a later one.
+        members.append((member_start, member, header[5] != 0 and bool(member.referenced)))
         end = member_start
     index = FileIndex()
     for member_start, member, references in reversed(members):
