@@ -299,7 +299,7 @@ def test_index_lists_exactly_the_chunks_that_copies_read():
                 source = start + copy.start - copy.distance
                 read |= {i for i, s in enumerate(starts) if s < source + copy.length and source < s + chunks[i].raw_length}
     assert read
-    assert _member_index(blob).member_referenced == [True]
+    assert _member_index(blob).member_referenced == {0: True}
     assert sorted(read) == _index_payload_referenced(blob)
 
 
@@ -371,3 +371,20 @@ def test_streams_without_referenced_chunks_keep_seeking_by_segment():
     assert len(index.points) > 1 and index.points[1].chunk_offset > 6  # a segment start, not the header
     referenced = _member_index(encode(VERSIONED))
     assert [p.chunk_offset for p in referenced.points] == [0]  # decoding starts at the header
+
+
+def test_file_objects_keep_history_only_for_streams_that_need_it(tmp_path, monkeypatch):
+    from sigmalang.stream import decoder as decoder_module
+
+    made = []
+
+    class CountingRing(HistoryRing):
+        def __init__(self, window):
+            made.append(window)
+            super().__init__(window)
+
+    monkeypatch.setattr(decoder_module, "HistoryRing", CountingRing)
+    (tmp_path / "f.sgl").write_bytes(encode(TEXT) + encode(VERSIONED))
+    with sigmalang.open(tmp_path / "f.sgl") as f:
+        assert f.read() == TEXT + VERSIONED
+    assert len(made) == 1

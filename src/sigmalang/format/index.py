@@ -89,9 +89,9 @@ class FileIndex:
     raw_starts: list[int] = field(default_factory=list)  # raw offset of each segment start
     points: list[SeekPoint] = field(default_factory=list)
     total_raw: int = 0
-    #: For each member, in order: whether REFERENCE copies read any of its chunks
-    #: (if not, a streaming decoder keeps no history for it).
-    member_referenced: list[bool] = field(default_factory=list)
+    #: For each member, by the offset of its first byte: whether later chunks
+    #: read any of its chunks (if not, a streaming decoder keeps no history for it).
+    member_referenced: dict[int, bool] = field(default_factory=dict)
 
     def add_member(self, member_offset: int, index: MemberIndex, references: bool = False) -> None:
         """Add a stream's seek points: each segment start, or only the stream's own
@@ -99,7 +99,7 @@ class FileIndex:
         copies or primes, so decoding starts at the header)."""
         raw = self.total_raw
         dicts = tuple(member_offset + d for d in index.dict_offsets)
-        self.member_referenced.append(bool(index.referenced))
+        self.member_referenced[member_offset] = bool(index.referenced)
         if references:
             self.raw_starts.append(raw)
             self.points.append(SeekPoint(raw, member_offset, raw, member_offset, dicts))

@@ -89,9 +89,9 @@ class StreamingDecoder:
         self.limits = limits
         self.max_in_flight = max_in_flight
         self._writer: _PositionalWriter | None = None
-        #: From the file's INDEX glyphs when decoding a whole seekable file: per
-        #: stream, whether any chunk is referenced (None: unknown, keep history).
-        self._referenced_members: list[bool] | None = None
+        #: From the file's INDEX glyphs (see ``expect_streams``): by stream offset,
+        #: whether any of its chunks is read by a later one (None: unknown).
+        self._referenced_members: dict[int, bool] | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -105,7 +105,6 @@ class StreamingDecoder:
         self._raw_position = 0
         self._member_start = 0  # raw offset of the current stream's first byte
         self._history: HistoryRing | None = None
-        self._members_seen = 0
         self.stats = StreamStats(mode="decode", threads=self.threads)
         self._in_flight_bytes = 0
 
@@ -141,7 +140,6 @@ class StreamingDecoder:
                 if isinstance(event, MemberStart):
                     self._member_start = self._raw_position
                     self._history = HistoryRing(event.window) if self._keeps_history(event) else None
-                    self._members_seen += 1
                 elif isinstance(event, ChunkGlyph):
                     self._in_flight_bytes += event.raw_length
                     self.stats.peak_buffered_bytes = max(self.stats.peak_buffered_bytes, self._in_flight_bytes)
@@ -172,11 +170,17 @@ class StreamingDecoder:
         history.read_into(start, memoryview(content))
         context.prime(content)
 
+    def expect_streams(self, referenced: dict[int, bool] | None) -> None:
+        """Tell the decoder, from the INDEX glyphs of the file it will read (offsets
+        as fed), which streams have chunks that later chunks read; the others need
+        no history kept. None: unknown (every stream with a window keeps its history)."""
+        self._referenced_members = referenced
+
     def _keeps_history(self, event: MemberStart) -> bool:
-        """Whether to keep this stream's output for REFERENCE copies: only if it declares a
-        window and, when the file's INDEX was read first, some chunk of it is referenced."""
+        """Whether to keep this stream's output for REFERENCE copies and primed segments:
+        only if it declares a window and its chunks are (or may be) referenced."""
         known = self._referenced_members
-        if known is not None and self._members_seen < len(known) and not known[self._members_seen]:
+        if known is not None and not known.get(event.offset, True):
             return False
         return bool(event.window)
 
@@ -235,7 +239,7 @@ class StreamingDecoder:
         themselves, so decoded data never waits in memory for its turn.
         """
         self._writer = _positional_writer(dst)
-        self._referenced_members = _referenced_members(src, self.limits)
+        self.expect_streams(_referenced_members(src, self.limits))
         try:
             self.reset()
             buf = bytearray(READ_SIZE)
@@ -256,7 +260,7 @@ class StreamingDecoder:
             return self.stats
         finally:
             self._writer = None
-            self._referenced_members = None
+            self.expect_streams(None)
 
     def decode_file(self, src_path: str | os.PathLike[str], dst_path: str | os.PathLike[str]) -> StreamStats:
         with open(src_path, "rb") as src, open(dst_path, "wb") as dst:
@@ -281,7 +285,7 @@ def _positional_writer(dst: BinaryIO) -> _PositionalWriter | None:
     return _PositionalWriter(fd, base)
 
 
-def _referenced_members(src: BinaryIO, limits: Limits) -> list[bool] | None:
+def _referenced_members(src: BinaryIO, limits: Limits) -> dict[int, bool] | None:
     """Per stream of a seekable file read from its start: whether REFERENCE copies read
     any of its chunks (from the INDEX glyphs, found from the end); None if unknown."""
     try:

@@ -28,6 +28,13 @@ _WRITE_MODES = {"w", "wb", "a", "ab", "x", "xb"}
 _SKIP_SIZE = 1 << 20
 
 
+def _at_start(fp: BinaryIO) -> bool:
+    try:
+        return fp.seekable() and fp.tell() == 0
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
 class DecompressReader(io.RawIOBase):
     """Raw reader: decoded bytes of the sigmalang streams in ``fp``, via ``readinto``."""
 
@@ -41,6 +48,9 @@ class DecompressReader(io.RawIOBase):
         self._eof = False
         self._index: FileIndex | None = None
         self._index_loaded = False
+        if _at_start(fp):  # the INDEX says which streams need their history kept
+            index = self._file_index()
+            self._decoder.expect_streams(index.member_referenced if index is not None else None)
 
     def readable(self) -> bool:
         return True
