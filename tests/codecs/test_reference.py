@@ -313,17 +313,24 @@ def _index_payload_referenced(blob: bytes) -> list[int]:
     return parse_index_payload(blob[start : start + length]).referenced
 
 
-def test_streaming_decoder_keeps_history_only_for_streams_whose_chunks_are_referenced(tmp_path, monkeypatch):
+@pytest.fixture
+def rings_made(monkeypatch) -> list[int]:
+    """The windows of the history rings decoders create during a test."""
     from sigmalang.stream import decoder as decoder_module
 
-    made = []
+    made: list[int] = []
 
     class CountingRing(HistoryRing):
-        def __init__(self, window):
+        def __init__(self, window: int) -> None:
             made.append(window)
             super().__init__(window)
 
     monkeypatch.setattr(decoder_module, "HistoryRing", CountingRing)
+    return made
+
+
+def test_streaming_decoder_keeps_history_only_for_streams_whose_chunks_are_referenced(tmp_path, rings_made):
+    made = rings_made
     plain = encode(TEXT)  # declares a window; nothing in it repeats from an earlier segment
     with_copies = encode(VERSIONED)
     (tmp_path / "f.sgl").write_bytes(plain + with_copies)
@@ -373,17 +380,8 @@ def test_streams_without_referenced_chunks_keep_seeking_by_segment():
     assert [p.chunk_offset for p in referenced.points] == [0]  # decoding starts at the header
 
 
-def test_file_objects_keep_history_only_for_streams_that_need_it(tmp_path, monkeypatch):
-    from sigmalang.stream import decoder as decoder_module
-
-    made = []
-
-    class CountingRing(HistoryRing):
-        def __init__(self, window):
-            made.append(window)
-            super().__init__(window)
-
-    monkeypatch.setattr(decoder_module, "HistoryRing", CountingRing)
+def test_file_objects_keep_history_only_for_streams_that_need_it(tmp_path, rings_made):
+    made = rings_made
     (tmp_path / "f.sgl").write_bytes(encode(TEXT) + encode(VERSIONED))
     with sigmalang.open(tmp_path / "f.sgl") as f:
         assert f.read() == TEXT + VERSIONED
