@@ -54,6 +54,7 @@ def measure_kind(data: bytes, runs: int, threads: int, cap: int) -> list[dict[st
         enc, blob = best_of(lambda: sigmalang.compress(data, level, threads=threads), runs)
         dec, out = best_of(lambda: sigmalang.decompress(blob, threads=threads), runs)
         assert out == data
+        del out  # not alive while the next codec is timed
         rows.append(_row(f"sigmalang -{level}", n, len(blob), enc, dec))
     variants = (
         (REFS, sigmalang.StreamingEncoder(3, threads, references=True)),
