@@ -386,3 +386,21 @@ def test_file_objects_keep_history_only_for_streams_that_need_it(tmp_path, rings
     with sigmalang.open(tmp_path / "f.sgl") as f:
         assert f.read() == TEXT + VERSIONED
     assert len(made) == 1
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_any_flipped_byte_of_a_stream_with_copies_and_primes_is_detected(data):
+    blob = _FLIP_SAMPLE
+    position = data.draw(st.integers(0, len(blob) - 1))
+    corrupt = bytearray(blob)
+    corrupt[position] ^= data.draw(st.integers(1, 255))
+    with pytest.raises(FormatError) as info:
+        sigmalang.decompress(bytes(corrupt))
+    assert info.value.offset is not None
+
+
+# Small but with REFERENCE chunks, PRIMED segments and a referenced list in the INDEX.
+_FLIP_SAMPLE = StreamingEncoder(threads=1, chunk_size=16_384, segment_size=32_768, references=True).compress(
+    versions(TEXT[:40_000], 3) + corpus.ndjson(120_000)
+)

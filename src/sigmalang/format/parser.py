@@ -351,6 +351,7 @@ class GlyphParser:
         if self._index is not None:
             raise FormatError("second INDEX glyph in one stream", payload_offset)
         index = parse_index_payload(payload, payload_offset)
+        self._checksums.update(payload)  # END's checksum covers the INDEX too (its referenced list is not otherwise checked)
         if not self._partial and (
             index.chunk_offsets != self._chunk_offsets
             or index.chunk_raw_lengths != self._chunk_raw_lengths
@@ -367,7 +368,7 @@ class GlyphParser:
             (magic == END_MAGIC, "END glyph has a bad end marker", 40),
             (chunk_count == self._chunk_count, f"END says {chunk_count} chunks, stream has {self._chunk_count}", 8),
             (total_raw == self._total_raw, f"END says {total_raw} bytes, chunks hold {self._total_raw}", 0),
-            (checksum == self._checksums.intdigest(), "END checksum of the header and chunk checksums does not match", 16),
+            (checksum == self._checksums.intdigest(), "END checksum of the header, chunk checksums and INDEX does not match", 16),
             (index_offset == self._index_offset, "END gives a wrong INDEX offset", 24),
             (end_offset == member_offset, "END gives a wrong END offset", 32),
         )

@@ -19,8 +19,8 @@ from ..codecs.detect import DataKind
 from ..codecs.reference import MIN_COPIED, BlockIndex, Copy, copied_bytes
 from ..codecs.registry import EncodedChunk, encode_chunk
 from ..codecs.selector import AdaptiveCompressionSelector
-from ..format.constants import CHUNK_CONTINUES, CHUNK_PRIMED, CHUNK_SHARED, stream_header
-from ..format.glyphs import IndexBuilder, chunk_glyph_head, encode_end_glyph
+from ..format.constants import CHUNK_CONTINUES, CHUNK_PRIMED, CHUNK_SHARED, GLYPH_INDEX, stream_header
+from ..format.glyphs import IndexBuilder, chunk_glyph_head, encode_end_glyph, encode_glyph
 from ..parallel import StreamingPlan
 from ..pool import BufferPool
 from ..settings import EncoderSettings
@@ -200,7 +200,9 @@ class FrameWriter:
         finally:
             self._close_workers()
         index_offset = self._offset
-        self._emit(self._index.glyph())
+        index = self._index.payload()
+        self._checksums.update(index)  # END's checksum covers the INDEX too
+        self._emit(encode_glyph(GLYPH_INDEX, index))
         self._emit(
             encode_end_glyph(
                 self._total_raw, len(self._index.chunk_offsets), self._checksums.intdigest(), index_offset, self._offset
