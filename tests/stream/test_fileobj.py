@@ -9,6 +9,7 @@ import random
 from pathlib import Path
 
 import pytest
+import xxhash
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,7 @@ import sigmalang
 from sigmalang import SigmalangFile
 from sigmalang.format.constants import END_STRUCT, NO_INDEX
 from sigmalang.format.glyphs import encode_end_glyph
+from sigmalang.format.inspect import chunk_glyphs
 
 CHUNK = 1000
 
@@ -661,8 +663,10 @@ def test_non_seekable_input_reads_in_text_mode() -> None:
 
 def _without_index(blob: bytes) -> bytes:
     """The same single stream with its INDEX glyph dropped and END saying "no index"."""
-    total, count, checksum, index_offset, _end_offset, _magic = END_STRUCT.unpack(blob[-END_STRUCT.size :])
-    return blob[:index_offset] + encode_end_glyph(total, count, checksum, NO_INDEX, index_offset)
+    total, count, _checksum, index_offset, _end_offset, _magic = END_STRUCT.unpack(blob[-END_STRUCT.size :])
+    # END's checksum covers the header and the chunk checksums (and the INDEX, now gone).
+    covered = blob[:6] + b"".join(chunk.checksum.to_bytes(8, "little") for chunk in chunk_glyphs(blob))
+    return blob[:index_offset] + encode_end_glyph(total, count, xxhash.xxh3_64_intdigest(covered), NO_INDEX, index_offset)
 
 
 def test_stream_without_index_is_valid_and_seeks_by_scanning(tmp_path: Path) -> None:
