@@ -43,12 +43,20 @@ __all__ = [
 ]
 
 
-def compress(data: bytes | bytearray | memoryview, level: int = DEFAULT_LEVEL, *, threads: int = 0, chunk_size: int | None = None) -> bytes:
+def compress(
+    data: bytes | bytearray | memoryview,
+    level: int = DEFAULT_LEVEL,
+    *,
+    threads: int = 0,
+    chunk_size: int | None = None,
+    references: bool | None = None,
+) -> bytes:
     """Compress ``data`` into one sigmalang stream.
 
-    The output depends on ``level`` and ``chunk_size`` only, never on ``threads``.
+    ``references`` turns REFERENCE copies of far repeats on or off (default:
+    on from level 9). The output depends on the settings only, never on ``threads``.
     """
-    return StreamingEncoder(level, threads, chunk_size).compress(data)
+    return StreamingEncoder(level, threads, chunk_size, references=references).compress(data)
 
 
 def decompress(data: bytes | bytearray | memoryview, *, threads: int = 0, limits: Limits | None = None) -> bytes:

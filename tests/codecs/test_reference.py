@@ -404,3 +404,11 @@ def test_any_flipped_byte_of_a_stream_with_copies_and_primes_is_detected(data):
 _FLIP_SAMPLE = StreamingEncoder(threads=1, chunk_size=16_384, segment_size=32_768, references=True).compress(
     versions(TEXT[:40_000], 3) + corpus.ndjson(120_000)
 )
+
+
+def test_compress_takes_the_references_switch():
+    data = versions(TEXT[:300_000], 40)  # 12 MB: more than one 8 MiB segment
+    with_refs = sigmalang.compress(data, chunk_size=1 << 20, references=True)
+    assert Strategy.REFERENCE in strategies(with_refs) and sigmalang.decompress(with_refs) == data
+    assert Strategy.REFERENCE not in strategies(sigmalang.compress(data, chunk_size=1 << 20))  # level 3: off
+    assert Strategy.REFERENCE in strategies(sigmalang.compress(data, 9, chunk_size=1 << 20))  # level 9: on
