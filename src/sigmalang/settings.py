@@ -25,7 +25,7 @@ MAX_SEGMENT_SIZE = 64 * 1024 * 1024
 MIN_SEGMENTS = 2
 #: How far back REFERENCE chunks may copy from (as zstd --long's default
 #: window). A streaming decoder keeps this much of the latest output; the
-#: encoder keeps only an index of it (``codecs/reference.py``).
+#: encoder keeps only an index of it (``codecs/blocks.py``).
 DEFAULT_REFERENCE_WINDOW = 128 * 1024 * 1024
 #: From this level on, REFERENCE copies are on by default. Finding them costs
 #: about 1 ms of CPU per MiB, a quarter to a third of zstd level 3's own cost,

@@ -11,13 +11,9 @@ import sigmalang
 from sigmalang import FormatError, StreamingDecoder, StreamingEncoder, Strategy, corpus
 from sigmalang.codecs import reference
 from sigmalang.codecs.reference import (
-    MAX_BLOCK,
-    MIN_BLOCK,
-    BlockIndex,
     Copy,
     HistoryRing,
     OutputHistory,
-    content_boundaries,
     encode_copies,
     literals,
     resolve_into,
@@ -40,58 +36,6 @@ def versions(base: bytes, count: int, seed: int = 5) -> bytes:
             current[at : at + rng.randrange(0, 30)] = rng.randbytes(rng.randrange(0, 30))
         out.append(bytes(current))
     return b"".join(out)
-
-
-# -- content-defined blocks --------------------------------------------------
-@settings(max_examples=60, deadline=None)
-@given(st.binary(max_size=20_000))
-def test_blocks_cover_the_input_within_their_size_bounds(data):
-    cuts = content_boundaries(data)
-    assert cuts == sorted(set(cuts))
-    assert (cuts[-1] if cuts else 0) == len(data)
-    sizes = [b - a for a, b in zip([0] + cuts, cuts)]
-    assert all(size <= MAX_BLOCK + MIN_BLOCK for size in sizes)
-    assert all(size >= MIN_BLOCK for size in sizes[:-1])
-
-
-def test_an_insertion_moves_only_nearby_boundaries():
-    cuts = content_boundaries(TEXT)
-    edited = TEXT[:100_000] + b"INSERTED" + TEXT[100_000:]
-    moved = {c - 8 for c in content_boundaries(edited) if c > 100_000}
-    later = {c for c in cuts if c > 110_000}
-    assert len(later) > 20
-    assert later <= moved  # every boundary past the edit reappears, shifted by the insertion
-
-
-def test_runs_of_zero_bytes_are_cut_at_the_maximum_block_size():
-    assert content_boundaries(bytes(200_000)) == [MAX_BLOCK, 2 * MAX_BLOCK, 3 * MAX_BLOCK, 200_000]
-    assert content_boundaries(bytes(3 * MAX_BLOCK + 100)) == [MAX_BLOCK, 2 * MAX_BLOCK, 3 * MAX_BLOCK + 100]
-
-
-# -- the block index -------------------------------------------------------------
-def test_repeats_from_an_earlier_segment_become_copies_nearer_ones_do_not():
-    index = BlockIndex(1 << 20)
-    index.copies(TEXT[:100_000], 0, 0)
-    same_segment = index.copies(TEXT[:100_000], 100_000, 0)
-    assert same_segment == []
-    next_segment = index.copies(TEXT[:100_000], 200_000, 200_000)
-    assert sum(c.length for c in next_segment) > 90_000
-    for c in next_segment:  # every copy points at the same bytes one or two repeats back
-        assert c.distance in (100_000, 200_000)
-
-
-def test_copies_never_reach_beyond_the_window():
-    index = BlockIndex(1 << 20)
-    index.copies(TEXT[:100_000], 0, 0)
-    assert index.copies(TEXT[:100_000], (1 << 20) + 50_000, (1 << 20) + 50_000) == []
-    assert len(index) < 200  # the old blocks were forgotten, not just skipped
-
-
-def test_adjacent_copies_from_adjacent_sources_merge():
-    index = BlockIndex(1 << 20)
-    index.copies(TEXT[:200_000], 0, 0)
-    copies = index.copies(TEXT[:200_000], 300_000, 300_000)
-    assert len(copies) == 1 and copies[0] == Copy(0, 200_000, 300_000)
 
 
 # -- copy tables and resolution ----------------------------------------------------
@@ -253,16 +197,6 @@ def test_references_do_not_depend_on_the_thread_count():
     one = io.BytesIO()
     StreamingEncoder(threads=1, chunk_size=100_000, segment_size=300_000, references=True).encode_stream(io.BytesIO(VERSIONED), one)
     assert one.getvalue() == encode(VERSIONED)
-
-
-def test_random_looking_chunks_are_not_indexed_but_text_is():
-    noise = random.Random(3).randbytes(1 << 20)
-    assert reference.looks_random(noise)
-    assert not reference.looks_random(TEXT)
-    assert reference.Blocks.of(noise).keys == []
-    index = BlockIndex(1 << 22)
-    index.copies(noise, 0, 0)
-    assert len(index) == 0 and index.copies(noise, 1 << 20, 1 << 20) == []
 
 
 def test_least_loaded_lanes_do_not_change_the_output():

@@ -16,7 +16,8 @@ import xxhash
 from ..codecs.base import Buffer, Strategy
 from ..codecs.context import EncodeContext
 from ..codecs.detect import DataKind
-from ..codecs.reference import MIN_COPIED, BlockIndex, Copy, copied_bytes
+from ..codecs.blocks import BlockIndex
+from ..codecs.reference import MIN_COPIED, Copy, copied_bytes
 from ..codecs.registry import EncodedChunk, encode_chunk
 from ..codecs.selector import AdaptiveCompressionSelector
 from ..format.constants import CHUNK_CONTINUES, CHUNK_PRIMED, CHUNK_SHARED, GLYPH_INDEX, stream_header
