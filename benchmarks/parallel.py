@@ -111,6 +111,25 @@ def _drift_loops(n: int, seed: int = 7, cheap_first: bool = True) -> list[int]:
     return out
 
 
+def _growing_loops(n: int, seed: int = 42, factor: float = 16.0, shrink: bool = False) -> list[int]:
+    """Lognormal durations (CV ~1) whose mean grows from ~0.25 ms to ~4 ms.
+
+    Like files processed in order of size, or a crawler reaching bigger pages:
+    the start of the stream is heterogeneous (so adaptive chunking turns on)
+    but cheap, so chunks sized from it run factor times longer at the end.
+    shrink reverses the stream: chunks sized for costly items then hold many
+    cheap ones, and static chunks pay more per-task overhead than adaptive
+    ones (little on a process pool: its round trip is ~0.1 ms).
+    """
+    rng = random.Random(seed)
+    sigma = math.sqrt(math.log(2.0))
+    out = []
+    for i in range(n):
+        mean = 0.25 * factor ** (i / max(1, n - 1))
+        out.append(max(50, int(LOOPS_PER_MS * mean * rng.lognormvariate(-sigma**2 / 2, sigma))))
+    return out[::-1] if shrink else out
+
+
 @dataclasses.dataclass
 class Workload:
     name: str
@@ -202,11 +221,13 @@ def bench_workload(w: Workload, cores: int, quick: bool) -> dict[str, Any]:
 def bench_adaptive(quick: bool) -> list[dict[str, Any]]:
     """Adaptive vs static chunks on the same streaming plan (generators)."""
     out = []
-    n_iid, n_drift = (300, 900) if quick else (600, 1800)
+    n_iid, n_drift, n_grow = (300, 900, 1000) if quick else (600, 1800, 2000)
     streams = (
         ("hetero-cv1 stream", _hetero_loops(n_iid)),
         ("drift, cheap first", _drift_loops(n_drift)),
         ("drift, costly first", _drift_loops(n_drift, cheap_first=False)),
+        ("growing x16", _growing_loops(n_grow)),
+        ("shrinking x16", _growing_loops(n_grow, shrink=True)),
     )
     for name, loops in streams:
         plan = optimize_streaming(hetero, iter(loops), enable_adaptive_chunking=True)

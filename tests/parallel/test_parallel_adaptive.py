@@ -100,6 +100,24 @@ def test_running_window_is_two_chunks_per_worker_within_the_buffer():
     assert running_window(2, 6) == 4
     assert running_window(4, 6) == 6
     assert running_window(1, 1) == 1
+    assert running_window(2, 6, ChunkSizer.fixed(64)) == 4
+
+
+def test_long_adaptive_chunks_are_not_queued_behind_running_ones():
+    # A queued chunk is sized before the ones ahead of it report back.
+    long = ChunkSizer(64, target_duration=0.1, adaptation_rate=0.3)
+    assert running_window(2, 6, long) == 2
+    short = ChunkSizer(64, target_duration=0.005, adaptation_rate=0.3)
+    assert running_window(2, 6, short) == 4  # a round trip would be a large share
+    assert running_window(2, 6, long, "dask") == 4  # remote round trips are longer
+
+
+def test_adaptive_run_submits_one_chunk_per_worker_before_feedback():
+    sizer = RecordingSizer(8, target_duration=0.1, adaptation_rate=0.3)
+    run = _Pooled(lambda x: x, iter(range(100)), backend="threads", n_jobs=2, sizer=sizer,
+                  buffer_size=6, ordered=True, progress=None, total=None, manager=None, gate=None)
+    assert run.max_running == 2
+    assert list(run) == list(range(100))
 
 
 gate = threading.Event()

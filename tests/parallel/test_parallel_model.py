@@ -5,7 +5,9 @@ import dataclasses
 import pytest
 
 from sigmalang.parallel import Measurements, Overheads
-from sigmalang.parallel._model import PARALLEL_MARGIN, candidates, choose, predict
+from sigmalang.parallel._model import (
+    CHUNK_SLACK, PARALLEL_MARGIN, Candidate, canonical_chunk, candidates, choose, chunk_ladder, pick_chunk, predict,
+)
 
 OVERHEADS = Overheads(
     thread_start=7e-5, thread_task=1e-5, process_start=8e-3, process_task=1.3e-4,
@@ -29,7 +31,9 @@ def decide(m, n_items, **kw):
     kw.setdefault("max_workers", None)
     kw.setdefault("target_chunk_duration", 0.2)
     budget = kw.pop("memory_budget", None)
-    chosen, _ = choose(candidates(m, n_items, **kw), budget)
+    target = kw["target_chunk_duration"]
+    chosen, _ = choose(candidates(m, n_items, **kw), budget,
+                       canonical=lambda c: canonical_chunk(m, n_items, c.n_jobs, target))
     return chosen
 
 
@@ -123,9 +127,49 @@ def test_decision_is_stable_under_small_measurement_noise():
     assert keys == {("processes", 2)}
 
 
+def test_ladder_has_sizes_that_fill_equal_waves():
+    ladder = chunk_ladder(153, 600, 2)
+    assert {150, 100, 75, 60, 50} <= set(ladder)  # 2, 3, 4, 5, 6 waves of 2 workers
+    assert {1, 2, 4, 128, 153} <= set(ladder)  # powers of two and the limit
+    assert max(ladder) == 153
+
+
+def test_canonical_chunk_is_four_waves_unless_over_the_target_duration():
+    assert canonical_chunk(fake(item_time=1e-3), 600, 2, 0.2) == 75
+    # 1M items of 1 ms: four waves would be 125 s chunks; cap 200 -> 128.
+    assert canonical_chunk(fake(item_time=1e-3), 1_000_000, 2, 0.2) == 128
+
+
+def test_pick_chunk_ignores_the_order_of_near_equal_predictions():
+    def cands(times):
+        return [Candidate("processes", 2, c, t) for c, t in zip((16, 75, 150), times)]
+    for times in ((1.00, 1.01, 1.02), (1.02, 1.00, 1.01), (1.01, 1.02, 1.00)):
+        assert pick_chunk(cands(times), 75).chunksize == 75
+    # Out of the slack, the canonical size loses to a faster one.
+    assert pick_chunk(cands((1.0, 1.0 * CHUNK_SLACK + 0.01, 1.0)), 75).chunksize == 150
+
+
+def test_heterogeneous_plan_does_not_follow_measurement_noise():
+    # hetero-cv1 of the benchmark: its measured mean moved between 1.3 and
+    # 1.5 ms and the plan between chunks of 16 and 153 items.
+    keys = {
+        decide(fake(item_time=t * 1e-4, item_time_cv=cv), 600).chunksize
+        for t in range(11, 18) for cv in (0.8, 0.9, 1.0, 1.1, 1.2)
+    }
+    assert keys == {75}
+
+
+def test_uniform_plans_do_not_follow_measurement_noise():
+    for n_items, base in ((600, 1e-3), (60, 1.1e-2)):
+        keys = {decide(fake(item_time=base * f), n_items).chunksize for f in (0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15)}
+        assert len(keys) == 1, (n_items, keys)
+
+
 # ------------------------------------------- measurements robust to load
 
-from sigmalang.parallel._measure import SERIAL_BUDGET, _enough, _Sample, per_byte  # noqa: E402
+from sigmalang.parallel._measure import (  # noqa: E402
+    OUTLIER_CAP, SERIAL_BUDGET, _enough, _GilProbe, _Sample, capped, per_byte, timer_floor,
+)
 
 
 def test_preemption_is_not_mistaken_for_waiting():
@@ -156,3 +200,45 @@ def test_per_byte_uses_minima_not_the_minimum_difference():
     # Repeat 2 had a slow empty task (load) that would make its difference 0.
     moves, tasks = [0.010, 0.012], [0.001, 0.003]
     assert per_byte(moves, tasks, 1000, 4) == (0.010 - 4 * 0.001) / 1000
+
+
+def test_off_cpu_time_holding_the_gil_is_not_waiting():
+    # No run-delay figures (schedstat reads 0): a CPU-bound item preempted for
+    # 1 ms kept the GIL all along, so the probe saw 3 ms held.
+    s = _Sample(walls=[0.003], cpus=[0.002], windows=[], results=[], delay=0.0)
+    assert s.ran([0.003]) == [0.002]
+    assert s.ran() == [0.003]  # without the probe's figure it looks like waiting
+
+
+def test_waiting_without_the_gil_stays_waiting():
+    s = _Sample(walls=[0.010, 0.004], cpus=[0.0001, 0.002], windows=[], results=[], delay=0.0)
+    assert s.ran([0.0, 0.002]) == [0.010, 0.004]
+
+
+def test_gil_probe_blocked_time_is_split_per_window():
+    probe = _GilProbe()
+    probe.ticks = [0.0, 0.001, 0.011, 0.0112, 0.0114, 0.030]  # gaps 1-11 ms and 11.4-30 ms
+    assert probe.blocked_each([(0.0, 0.006), (0.006, 0.0116), (0.020, 0.025)]) == pytest.approx([0.005, 0.0052, 0.005])
+
+
+def test_one_noisy_item_cannot_double_the_mean_of_tiny_items():
+    costs = [1e-6] * 30 + [60e-6]  # an interrupt landed in one item
+    assert capped(costs)[-1] == OUTLIER_CAP * 1e-6
+    assert sum(capped(costs)) / 31 < 1.3e-6
+
+
+def test_uneven_work_is_not_capped_below_ten_times_its_median():
+    costs = [1e-3, 2e-3, 5e-3, 9e-3, 0.5e-3]
+    assert capped(costs) == costs
+
+
+def test_timer_floor_is_small_and_not_negative():
+    wall, cpu = timer_floor()
+    assert 0 <= wall < 1e-3 and 0 <= cpu < 1e-3
+
+
+def test_gil_probe_settle_gives_up_after_a_few_switch_intervals():
+    probe = _GilProbe()  # thread not started: no tick will ever come
+    probe.ticks = [0.0]
+    probe.settle()  # returns (after 4 x gap) instead of waiting for a tick
+    assert probe.ticks == [0.0]

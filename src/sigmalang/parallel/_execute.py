@@ -78,7 +78,7 @@ class _Pooled:
     ``buffer_size`` x the largest chunk (memory); counting items rather than
     chunks lets small chunks keep flowing while a large one blocks the head
     of an ordered run. Chunks submitted and not yet finished stay under
-    ``2 x n_jobs``: enough to keep every worker fed, few enough that a new
+    running_window(): enough to keep every worker fed, few enough that a new
     chunk size takes effect soon after the sizer changes it.
     """
 
@@ -103,7 +103,7 @@ class _Pooled:
         self.n_jobs = n_jobs
         self.sizer = sizer
         self.max_items = buffer_size * sizer.max_size
-        self.max_running = running_window(n_jobs, buffer_size)
+        self.max_running = running_window(n_jobs, buffer_size, sizer, backend)
         self.ordered = ordered
         self.progress = progress
         self.total = total
@@ -237,9 +237,30 @@ class _Pooled:
                 self._release(pool, error)
 
 
-def running_window(n_jobs: int, buffer_size: int) -> int:
-    """Chunks submitted and not finished: two per worker, within buffer_size."""
-    return max(1, min(buffer_size, 2 * n_jobs))
+#: Adaptive chunks at least this long (seconds) are not queued behind running ones.
+NO_QUEUE_DURATION = 0.02
+
+
+def running_window(
+    n_jobs: int, buffer_size: int, sizer: ChunkSizer | None = None, backend: str = "processes"
+) -> int:
+    """Chunks submitted and not finished, within buffer_size.
+
+    Two per worker, so a worker finds its next chunk queued. An adaptive
+    sizer with long target chunks on a local pool gets one per worker
+    instead: a queued chunk was sized before the chunks ahead of it finished,
+    so at the start of a run, and whenever item costs change, it carries the
+    old size (a chunk sized for cheap items runs for seconds once costly items
+    arrive). Without the queue a worker waits one round trip per chunk, well
+    under a millisecond on local threads and processes, so a small share of a
+    chunk of NO_QUEUE_DURATION or longer; a Dask cluster's round trip can be
+    longer, so it keeps the queue.
+    """
+    per_worker = 2
+    local = backend in ("threads", "processes")
+    if local and sizer is not None and sizer.adaptive and sizer.target >= NO_QUEUE_DURATION:
+        per_worker = 1
+    return max(1, min(buffer_size, per_worker * n_jobs))
 
 
 def _settings(plan: Plan, pool_manager: Any) -> tuple[ChunkSizer, int, Any, Backpressure | None]:

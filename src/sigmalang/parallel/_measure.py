@@ -10,6 +10,7 @@ once per process and cached. Every figure is rounded to two significant digits
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import pickle
@@ -258,17 +259,51 @@ class _Sample:
     results: list[Any]
     delay: float = 0.0  # seconds preempted over the whole sample
 
-    def ran(self) -> list[float]:
+    def ran(self, held: Sequence[float] | None = None) -> list[float]:
         """Wall time per item without time spent preempted (never below CPU).
 
         The run delay is read once around the sample (reading it releases
         the GIL, which would blind the GIL probe), then shared among items in
         proportion to their off-CPU time, the only time it can fall in.
+
+        held (seconds per item during which the GIL probe could not get the
+        GIL) gives a second estimate that needs no kernel support: time off
+        the CPU while holding the GIL is not waiting that threads could
+        overlap (a preempted holder keeps the GIL; so does a call that blocks
+        without releasing it). Where the kernel keeps no run-delay figures
+        (schedstat reads 0), this is what keeps CPU-bound work on a loaded
+        machine from looking like I/O.
         """
         off = [max(0.0, w - c) for w, c in zip(self.walls, self.cpus)]
         total = sum(off)
         share = min(1.0, self.delay / total) if total > 0 else 0.0
-        return [max(c, w - o * share) for w, c, o in zip(self.walls, self.cpus, off)]
+        held_off = [
+            min(o, max(0.0, h - c)) for o, h, c in zip(off, held or [0.0] * len(off), self.cpus)
+        ]
+        return [
+            max(c, w - max(o * share, ho))
+            for w, c, o, ho in zip(self.walls, self.cpus, off, held_off)
+        ]
+
+
+#: Per-item costs above this multiple of the median are taken at the multiple.
+OUTLIER_CAP = 10.0
+
+
+def capped(costs: Sequence[float]) -> list[float]:
+    """Costs with single-item outliers cut to OUTLIER_CAP x the median.
+
+    An interrupt, a page fault or a preemption's cache refill adds 5-30 µs to
+    whichever item it lands in; for microsecond items one such item in a
+    sample of 31 doubled the mean, and whether tiny work ran serially then
+    changed from one process to the next. Genuinely uneven work is barely
+    touched: a lognormal cost with CV 1 exceeds 10x its median once in ~400
+    items.
+    """
+    if len(costs) < 3:
+        return list(costs)
+    cap = OUTLIER_CAP * statistics.median(costs)
+    return [min(c, cap) for c in costs]
 
 
 def _annotate(exc: BaseException, text: str) -> None:
@@ -288,14 +323,46 @@ def _enough(wall: float, cpu: float) -> bool:
     return wall >= SERIAL_BUDGET and cpu < 0.25 * wall
 
 
-def _time_serial(func: Callable[[Any], Any], items: Sequence[Any], cap: int) -> _Sample:
+#: Timing scaffold calibration repeats (each times one empty call).
+SCAFFOLD_REPEATS = 7
+
+
+def timer_floor(repeats: int = SCAFFOLD_REPEATS) -> tuple[float, float]:
+    """(wall, CPU) seconds the per-item timing adds around an empty call.
+
+    Reading the thread's CPU clock costs a few hundred nanoseconds, as much as
+    a 1 µs item: left in, it inflated such items' cost by ~40 %, and whether
+    tiny work was planned serial then depended on timing noise. The minimum
+    over repeats is the stable figure (other programs only add time).
+    """
+    walls, cpus = [], []
+    for _ in range(repeats):
+        c0 = time.thread_time()
+        t0 = time.perf_counter()
+        _noop(None)
+        t1 = time.perf_counter()
+        cpus.append(time.thread_time() - c0)
+        walls.append(t1 - t0)
+    return min(walls), min(cpus)
+
+
+def _time_serial(
+    func: Callable[[Any], Any], items: Sequence[Any], cap: int, probe: "_GilProbe | None" = None
+) -> _Sample:
     walls: list[float] = []
     cpus: list[float] = []
     windows: list[tuple[float, float]] = []
     results: list[Any] = []
     spent = 0.0
+    wall_floor, cpu_floor = timer_floor()
     delay = _RunDelay()
     d0 = delay.read()
+    # A garbage collection starts after a count of allocations made anywhere
+    # (the GIL probe's ticks included), so it lands in a random sampled item
+    # and costs it ~10-30 µs: for microsecond items that moved the mean by
+    # half and the plan with it. Collections are held off while timing.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
         for i, item in enumerate(items[:cap]):
             c0 = time.thread_time()
@@ -306,16 +373,20 @@ def _time_serial(func: Callable[[Any], Any], items: Sequence[Any], cap: int) -> 
                 _annotate(exc, f"raised by func while measuring sample item {i}")
                 raise
             t1 = time.perf_counter()
-            cpus.append(time.thread_time() - c0)
-            walls.append(t1 - t0)
+            cpus.append(max(0.0, time.thread_time() - c0 - cpu_floor))
+            walls.append(max(0.0, t1 - t0 - wall_floor))
             windows.append((t0, t1))
             if len(results) < 4:
                 results.append(result)
             spent += t1 - t0
             if len(walls) >= 2 and _enough(spent, sum(cpus)):
                 break
+        if probe is not None:
+            probe.settle()
         preempted = delay.read() - d0
     finally:
+        if gc_was_enabled:
+            gc.enable()
         delay.close()
     return _Sample(walls, cpus, windows, results, preempted)
 
@@ -352,16 +423,31 @@ class _GilProbe:
         self._stop.set()
         self._thread.join()
 
+    def settle(self) -> None:
+        """Hold the GIL until the probe ticks again (at most two switch intervals).
+
+        Reading the run delay after the last item releases the GIL, which
+        ended the probe's wait early: the last item's gap came out shorter
+        than a switch interval, was not counted, and pure Python read up to
+        ~30 % GIL-free on a loaded machine (whose short samples made the last
+        item a large share). Spinning here lets the wait end the way it would
+        have during the item: by a forced switch, or at once if func
+        released the GIL anyway.
+        """
+        seen = len(self.ticks)
+        deadline = time.perf_counter() + 4 * self.gap
+        while len(self.ticks) == seen and time.perf_counter() < deadline:
+            pass
+
     def blocked(self, windows: Sequence[tuple[float, float]]) -> float:
         """Seconds within windows during which the probe could not get the GIL."""
-        total = 0.0
+        return sum(self.blocked_each(windows))
+
+    def blocked_each(self, windows: Sequence[tuple[float, float]]) -> list[float]:
+        """Per window: seconds during which the probe could not get the GIL."""
         ticks = self.ticks
-        for a, b in zip(ticks, ticks[1:]):
-            if b - a <= self.gap:
-                continue
-            for t0, t1 in windows:
-                total += max(0.0, min(b, t1) - max(a, t0))
-        return total
+        gaps = [(a, b) for a, b in zip(ticks, ticks[1:]) if b - a > self.gap]
+        return [sum(max(0.0, min(b, t1) - max(a, t0)) for a, b in gaps) for t0, t1 in windows]
 
 
 def _pickle_cost(objs: Sequence[Any]) -> tuple[float, int]:
@@ -408,9 +494,10 @@ def measure_function(
             raise
         warmup = 1
     with _GilProbe() as probe:
-        timed = _time_serial(func, sample, sample_size - warmup)
+        timed = _time_serial(func, sample, sample_size - warmup, probe)
     n1 = len(timed.walls)
-    ran = timed.ran()
+    held_each = probe.blocked_each(timed.windows)
+    ran = timed.ran(held_each)
     ratios = sorted(c / w if w > 0 else 1.0 for c, w in zip(timed.cpus, ran))
     cpu_fraction = min(1.0, statistics.median(ratios))
     if cpu_fraction >= CPU_BOUND:
@@ -418,7 +505,7 @@ def measure_function(
         # programs, not waiting that more threads could overlap.
         cpu_fraction = 1.0
     # CPU-bound: cost = CPU time (immune to preemption by other programs).
-    costs = timed.cpus if cpu_fraction >= CPU_BOUND else ran
+    costs = capped(timed.cpus if cpu_fraction >= CPU_BOUND else ran)
     mean = statistics.fmean(costs)
     cv = statistics.pstdev(costs) / mean if n1 > 1 and mean > 0 else 0.0
     gil_free = None
@@ -426,7 +513,7 @@ def measure_function(
     if cpu_total >= GIL_PROBE_MIN_INTERVALS * sys.getswitchinterval():
         # A thread holding the GIL keeps it while preempted too: the probe's
         # gaps cover func's CPU time plus the preemption inside the items.
-        held = probe.blocked(timed.windows)
+        held = sum(held_each)
         preempted = sum(timed.walls) - sum(ran)
         gil_free = round_step(min(1.0, max(0.0, 1.0 - held / (cpu_total + preempted))), 0.1)
 

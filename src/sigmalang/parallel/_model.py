@@ -2,20 +2,28 @@
 
 The model is a function of a ``Measurements`` object only, so decisions can be
 unit-tested with made-up measurements. It searches all worker counts from 2 up
-to the limit (not only the maximum) and a ladder of chunk sizes, then applies
-two tie rules that keep the choice stable from run to run:
+to the limit (not only the maximum) and a ladder of chunk sizes (powers of
+two, and the sizes that split the items into equal waves), then applies tie
+rules that keep the choice stable from run to run:
 
 * parallel work must be predicted at least ``PARALLEL_MARGIN`` faster than
   serial, otherwise the plan stays serial;
 * among parallel candidates, the one with the fewest workers (threads before
-  processes) whose time is within ``NEAR_BEST`` of the best is kept.
+  processes) whose time is within ``NEAR_BEST`` of the best is kept;
+* for that worker count, among chunk sizes within ``CHUNK_SLACK`` of its
+  fastest, the one nearest (in ratio) to a canonical size is kept. The
+  canonical size depends on the item count and worker count alone
+  (``CANONICAL_WAVES`` chunks per worker) unless that would exceed the target
+  chunk duration, so measurement noise can only change the choice when it
+  moves a candidate in or out of the slack, not by reordering near-equal
+  predictions.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 from ._measure import Measurements, Overheads
 
@@ -25,6 +33,12 @@ PARALLEL_MARGIN = 1.15
 NEAR_BEST = 1.05
 #: Chunk sizes within this factor of the fastest for a worker count count as equal.
 CHUNK_SLACK = 1.03
+#: Canonical chunks per worker (the multiprocessing.Pool.map default): a
+#: tie-break that needs no measurement, with few enough tasks to keep the
+#: caller's per-chunk work small and enough to even out uneven items.
+CANONICAL_WAVES = 4
+#: Equal-wave chunk sizes are tried for 1..this many waves per worker.
+MAX_EVEN_WAVES = 64
 #: Assumed length of a stream without len(): this much serial work (seconds) ...
 STREAM_HORIZON = 10.0
 #: ... and at least this many items.
@@ -61,13 +75,41 @@ def stream_length(m: Measurements) -> int:
     return max(STREAM_MIN_ITEMS, int(STREAM_HORIZON / m.item_time))
 
 
-def _chunk_ladder(limit: int) -> list[int]:
+def _pow2_floor(x: int) -> int:
+    return 1 << (max(1, x).bit_length() - 1)
+
+
+def chunk_ladder(limit: int, n_items: int, n_jobs: int) -> list[int]:
+    """Chunk sizes to score: powers of two and the limit, plus equal-wave sizes.
+
+    ceil(n_items / (n_jobs * k)) fills k waves of every worker; without
+    these, whether a power of two happens to divide the items evenly (and so
+    which size wins) would hinge on small changes in the measured item time.
+    """
     sizes = {limit}
     c = 1
     while c < limit:
         sizes.add(c)
         c *= 2
+    for k in range(1, MAX_EVEN_WAVES + 1):
+        size = math.ceil(n_items / (n_jobs * k))
+        if size <= limit:
+            sizes.add(size)
+        if size == 1:
+            break
     return sorted(sizes)
+
+
+def canonical_chunk(m: Measurements, n_items: int, n_jobs: int, target: float) -> int:
+    """Preferred chunk size among near-equal ones: CANONICAL_WAVES per worker.
+
+    Computed from the item and worker counts only; when those chunks would run
+    longer than the target duration, the largest power of two within it
+    (measured time then matters, but only at powers of two).
+    """
+    even = max(1, math.ceil(n_items / (n_jobs * CANONICAL_WAVES)))
+    limit = chunk_limit(m, n_items, n_jobs, target)
+    return even if even <= limit else _pow2_floor(limit)
 
 
 def chunk_limit(m: Measurements, n_items: int, n_jobs: int, target: float) -> int:
@@ -168,21 +210,39 @@ def candidates(
             limit = m.cores if max_workers is None else max_workers
             counts = list(range(2, limit + 1))
         for n in sorted(k for k in counts if k <= n_items):
-            for c in _chunk_ladder(chunk_limit(m, n_items, n, target_chunk_duration)):
+            for c in chunk_ladder(chunk_limit(m, n_items, n, target_chunk_duration), n_items, n):
                 t = predict(m, backend, n, c, n_items, warm=(backend, n) in warm)
                 out.append(Candidate(backend, n, c, t, memory_needed(m, backend, n, c)))
     return out
 
 
-def choose(cands: list[Candidate], memory_budget: int | None = None) -> tuple[Candidate, list[Candidate]]:
+def pick_chunk(same: list[Candidate], canonical: int) -> Candidate:
+    """Among one worker count's candidates, the size nearest canonical within CHUNK_SLACK.
+
+    Near-equal predictions differ by less than measurement noise; ordering
+    them by predicted time would let noise pick the chunk size. Distance is a
+    ratio (a factor of 2 either way counts the same); equal distance goes to
+    the larger chunk (fewer tasks).
+    """
+    fastest = min(c.time for c in same)
+    near = [c for c in same if c.time <= fastest * CHUNK_SLACK]
+    return min(near, key=lambda c: (abs(math.log(c.chunksize / canonical)), -c.chunksize))
+
+
+def choose(
+    cands: list[Candidate],
+    memory_budget: int | None = None,
+    *,
+    canonical: Callable[[Candidate], int] | None = None,
+) -> tuple[Candidate, list[Candidate]]:
     """Pick the plan from scored candidates; returns (chosen, feasible).
 
     Candidates over memory_budget are dropped. Parallel work must beat serial by
     PARALLEL_MARGIN; then the fewest workers within NEAR_BEST of the best wins,
-    and for that (backend, n_jobs) the largest chunk size within CHUNK_SLACK
-    of its fastest: fewer tasks cost less than the model's per-task figure
-    suggests (result handling in the caller), and wave counts, not noisy
-    overhead figures, then settle the choice.
+    and for that (backend, n_jobs) pick_chunk() keeps the chunk size nearest
+    canonical(candidate) among those within CHUNK_SLACK of its fastest
+    (without canonical: the largest, as fewer tasks cost less than the model's
+    per-task figure suggests).
     """
     feasible = [c for c in cands if memory_budget is None or c.memory <= memory_budget or c.backend == "serial"]
     if not feasible:
@@ -197,6 +257,5 @@ def choose(cands: list[Candidate], memory_budget: int | None = None) -> tuple[Ca
     near = [c for c in parallel if c.time <= best.time * NEAR_BEST]
     pick = min(near, key=lambda c: (c.n_jobs, _SIMPLICITY[c.backend]))
     same = [c for c in parallel if (c.backend, c.n_jobs) == (pick.backend, pick.n_jobs)]
-    fastest = min(c.time for c in same)
-    chosen = max((c for c in same if c.time <= fastest * CHUNK_SLACK), key=lambda c: c.chunksize)
-    return chosen, feasible
+    target = canonical(pick) if canonical is not None else max(c.chunksize for c in same)
+    return pick_chunk(same, target), feasible

@@ -11,7 +11,7 @@ from . import _validate
 from ._adaptive import adaptive_params
 from ._measure import Measurements, measure_function, pool_overheads, round_sig
 from ._memory import buffer_size as default_buffer_size
-from ._model import PARALLEL_MARGIN, Candidate, candidates, choose, stream_length
+from ._model import PARALLEL_MARGIN, Candidate, canonical_chunk, candidates, choose, stream_length
 from ._plan import Plan, StreamingPlan, _fmt_time, _Source
 
 #: Below this much total serial work no pool can pay off (seconds).
@@ -146,7 +146,9 @@ def _decide(
         target_chunk_duration=target_chunk_duration, warm=warm,
     )
     budget = memory_budget if memory_budget is not None else int(m.available_memory * MEMORY_SHARE)
-    chosen, feasible = choose(cands, budget)
+    chosen, feasible = choose(
+        cands, budget, canonical=lambda c: canonical_chunk(m, N, c.n_jobs, target_chunk_duration)
+    )
     if len(feasible) < len(cands):
         warnings.append(f"{len(cands) - len(feasible)} candidates dropped: over the memory budget of {budget} bytes")
     serial_t = N * m.item_time
