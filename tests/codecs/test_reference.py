@@ -346,3 +346,15 @@ def test_compress_takes_the_references_switch():
     assert Strategy.REFERENCE in strategies(with_refs) and sigmalang.decompress(with_refs) == data
     assert Strategy.REFERENCE not in strategies(sigmalang.compress(data, chunk_size=1 << 20))  # level 3: off
     assert Strategy.REFERENCE in strategies(sigmalang.compress(data, 9, chunk_size=1 << 20))  # level 9: on
+
+
+def test_open_for_writing_takes_the_references_switch(tmp_path):
+    data = versions(TEXT[:300_000], 40)  # 12 MB: more than one 8 MiB segment
+    for references, expected in ((True, True), (None, False)):
+        path = tmp_path / f"{references}.sgl"
+        with sigmalang.open(path, "wb", chunk_size=1 << 20, references=references) as f:
+            f.write(data)
+        blob = path.read_bytes()
+        assert (Strategy.REFERENCE in strategies(blob)) is expected
+        with sigmalang.open(path) as f:
+            assert f.read() == data

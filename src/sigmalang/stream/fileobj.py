@@ -171,6 +171,7 @@ class SigmalangFile(io.BufferedIOBase):
         chunk_size: int | None = None,
         limits: Limits = DEFAULT_LIMITS,
         fileobj: BinaryIO | None = None,
+        references: bool | None = None,
     ) -> None:
         if mode not in _READ_MODES | _WRITE_MODES:
             raise ValueError(f"invalid mode {mode!r}: use one of 'rb', 'wb', 'ab', 'xb'")
@@ -191,7 +192,7 @@ class SigmalangFile(io.BufferedIOBase):
                 self._buffer: io.BufferedReader | None = io.BufferedReader(self._reader, buffer_size=READ_SIZE)
             else:
                 self._buffer = None
-                self._settings = EncoderSettings(level, threads, chunk_size)
+                self._settings = EncoderSettings(level, threads, chunk_size, references=references)
                 self._chunk_size = chunk_size or STREAM_CHUNK_SIZE
                 self._writer = FrameWriter(fileobj.write, self._settings, self._settings.resolved_threads(), self._chunk_size)
                 self._pool = BufferPool.for_in_flight(self._chunk_size, self._writer.max_in_flight)
@@ -381,6 +382,7 @@ def open(  # noqa: A001 - the point is to mirror gzip.open
     threads: int = 0,
     chunk_size: int | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    references: bool | None = None,
     encoding: str | None = None,
     errors: str | None = None,
     newline: str | None = None,
@@ -402,7 +404,7 @@ def open(  # noqa: A001 - the point is to mirror gzip.open
         if newline is not None:
             raise ValueError("argument 'newline' not supported in binary mode")
     binary_mode = mode.replace("t", "")
-    options = dict(level=level, threads=threads, chunk_size=chunk_size, limits=limits)
+    options = dict(level=level, threads=threads, chunk_size=chunk_size, limits=limits, references=references)
     if isinstance(filename, (str, bytes, os.PathLike)):
         binary = SigmalangFile(filename, binary_mode, **options)  # type: ignore[arg-type]
     elif hasattr(filename, "read") or hasattr(filename, "write"):
