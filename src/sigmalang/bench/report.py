@@ -6,13 +6,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from ..profile.report import console_for_tables
-
-MIB = 1 << 20
-
-
-def _mib(value: int | None) -> str:
-    return "-" if value is None else f"{value / MIB:,.1f}"
+from ..profile.report import console_for_tables, mib
 
 
 def input_table(item: dict, runs: int) -> Table:
@@ -31,8 +25,8 @@ def input_table(item: dict, runs: int) -> Table:
             f"{r['compress_mb_s']['mean']:,.1f}",
             f"{r['decompress_mb_s']['best']:,.0f}",
             f"{r['decompress_mb_s']['mean']:,.0f}",
-            _mib(r["compress_peak_bytes"]),
-            _mib(r["decompress_peak_bytes"]),
+            mib(r["compress_peak_bytes"]),
+            mib(r["decompress_peak_bytes"]),
             f"{r['runs']['compress']}/{r['runs']['decompress']}",
         )
     lines = ["* on the Pareto frontier of ratio vs compress speed (uncapped rows). MB/s = 10^6 raw bytes/s.",

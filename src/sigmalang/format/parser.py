@@ -137,22 +137,21 @@ class GlyphParser:
         INDEX and END totals of this stream cannot be cross-checked (each chunk
         is still verified by its checksum); later streams are checked in full.
         """
-        self._buf = bytearray()
-        self._pos = 0
-        self._base = offset
-        self._seen_any = True
-        self._state = _IN_MEMBER
-        self._start_member_state(member_start)
+        self._restart(offset, _IN_MEMBER, member_start)
         self._partial = True
 
     def resume_at_member(self, offset: int) -> None:
         """Restart at the first byte (the header) of a stream at absolute ``offset``."""
+        self._restart(offset, _EXPECT_HEADER, offset)
+
+    def _restart(self, offset: int, state: int, member_start: int) -> None:
+        """Forget buffered input and continue at absolute ``offset`` in ``state``."""
         self._buf = bytearray()
         self._pos = 0
         self._base = offset
         self._seen_any = True
-        self._state = _EXPECT_HEADER
-        self._start_member_state(offset)
+        self._state = state
+        self._start_member_state(member_start)
 
     def finish(self) -> None:
         """Declare end of input; raise :class:`TruncatedError` if a stream is incomplete."""

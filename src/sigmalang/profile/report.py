@@ -15,7 +15,8 @@ def console_for_tables() -> Console:
     return console if console.is_terminal else Console(width=120)
 
 
-def _mib(value: float | None) -> str:
+def mib(value: float | None) -> str:
+    """Bytes as MiB with one decimal, or "-" when not measured (shared by the bench tables)."""
     return "-" if value is None else f"{value / MIB:,.1f}"
 
 
@@ -41,8 +42,8 @@ def points_table(doc: dict[str, object]) -> Table:
             f"{peak['mean'] / MIB:,.1f}",
             f"{peak['stdev'] / MIB:.1f}",
             f"{peak['cv']:.1%}",
-            _mib(growth["mean"]),
-            _mib(p["heap_peak"]),
+            mib(growth["mean"]),
+            mib(p["heap_peak"]),
             f"{p['mb_s']['best']:,.0f}",
             f"{p['mb_s']['mean']:,.0f}",
             "-" if p["ratio"] is None else f"{p['ratio']:.3f}",

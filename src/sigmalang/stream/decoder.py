@@ -24,6 +24,7 @@ from ..format.parser import ChunkGlyph, GlyphParser, MemberStart
 from ..settings import available_cores
 from .oneshot import decompress_in_place
 from .pipeline import OrderedPipeline
+from .reader import at_start
 from .segments import SegmentTracker
 from .stats import StreamStats
 
@@ -288,10 +289,7 @@ def _positional_writer(dst: BinaryIO) -> _PositionalWriter | None:
 def _referenced_members(src: BinaryIO, limits: Limits) -> dict[int, bool] | None:
     """Per stream of a seekable file read from its start: whether REFERENCE copies read
     any of its chunks (from the INDEX glyphs, found from the end); None if unknown."""
-    try:
-        if not src.seekable() or src.tell() != 0:
-            return None
-    except (AttributeError, OSError, ValueError):
+    if not at_start(src):
         return None
     index = read_file_index(src, limits)
     return index.member_referenced if index is not None else None

@@ -22,17 +22,11 @@ from ..pool import BufferPool
 from ..settings import STREAM_CHUNK_SIZE, EncoderSettings
 from .decoder import READ_SIZE, StreamingDecoder
 from .encoder import FrameWriter
+from .reader import at_start
 
 _READ_MODES = {"r", "rb"}
 _WRITE_MODES = {"w", "wb", "a", "ab", "x", "xb"}
 _SKIP_SIZE = 1 << 20
-
-
-def _at_start(fp: BinaryIO) -> bool:
-    try:
-        return fp.seekable() and fp.tell() == 0
-    except (AttributeError, OSError, ValueError):
-        return False
 
 
 class DecompressReader(io.RawIOBase):
@@ -48,7 +42,7 @@ class DecompressReader(io.RawIOBase):
         self._eof = False
         self._index: FileIndex | None = None
         self._index_loaded = False
-        if _at_start(fp):  # the INDEX says which streams need their history kept
+        if at_start(fp):  # the INDEX says which streams need their history kept
             index = self._file_index()
             self._decoder.expect_streams(index.member_referenced if index is not None else None)
 

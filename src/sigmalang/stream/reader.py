@@ -106,3 +106,11 @@ def positional_chunks(src: BinaryIO, size: int, chunk_size: int, pool: BufferPoo
     if not stat.S_ISREG(info.st_mode) or not hasattr(os, "preadv") or info.st_size - start != size:
         return None
     return (PositionalChunk(fd, start + offset, min(chunk_size, size - offset), pool) for offset in range(0, size, chunk_size))
+
+
+def at_start(fp: BinaryIO) -> bool:
+    """True for a seekable file positioned at its first byte (its INDEX glyphs can be read first)."""
+    try:
+        return bool(fp.seekable()) and fp.tell() == 0
+    except (AttributeError, OSError, ValueError):
+        return False
