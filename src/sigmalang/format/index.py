@@ -93,13 +93,14 @@ class FileIndex:
     #: read any of its chunks (if not, a streaming decoder keeps no history for it).
     member_referenced: dict[int, bool] = field(default_factory=dict)
 
-    def add_member(self, member_offset: int, index: MemberIndex, references: bool = False) -> None:
+    def add_member(self, member_offset: int, index: MemberIndex) -> None:
         """Add a stream's seek points: each segment start, or only the stream's own
-        start when ``references`` (some of its chunks are read by later ones, as
+        start when its INDEX lists referenced chunks (later chunks read them, as
         copies or primes, so decoding starts at the header)."""
         raw = self.total_raw
         dicts = tuple(member_offset + d for d in index.dict_offsets)
-        self.member_referenced[member_offset] = bool(index.referenced)
+        references = bool(index.referenced)
+        self.member_referenced[member_offset] = references
         if references:
             self.raw_starts.append(raw)
             self.points.append(SeekPoint(raw, member_offset, raw, member_offset, dicts))
@@ -137,7 +138,7 @@ def read_file_index(fp: BinaryIO, limits: "Limits") -> FileIndex | None:
 
 def _walk_members(fp: BinaryIO, limits: "Limits") -> FileIndex | None:
     end = fp.seek(0, 2)
-    members: list[tuple[int, MemberIndex, bool]] = []
+    members: list[tuple[int, MemberIndex]] = []
     while end > 0:
         if end < HEADER_SIZE + END_GLYPH_SIZE:
             return None
@@ -150,8 +151,7 @@ def _walk_members(fp: BinaryIO, limits: "Limits") -> FileIndex | None:
         if magic != END_MAGIC or member_start < 0 or index_offset == NO_INDEX or index_offset >= end_offset:
             return None
         fp.seek(member_start)
-        header = fp.read(HEADER_SIZE)
-        if header[: len(MAGIC)] != MAGIC or len(header) != HEADER_SIZE:
+        if fp.read(len(MAGIC)) != MAGIC:
             return None
         fp.seek(member_start + index_offset)
         head = fp.read(1 + MAX_GLYPH_LENGTH_BYTES)
@@ -165,10 +165,9 @@ def _walk_members(fp: BinaryIO, limits: "Limits") -> FileIndex | None:
         if len(payload) != length:
             return None
         member = parse_index_payload(payload, member_start + index_offset + payload_start)
-        # Seeking must start at the header only if some chunk is read by a later one.
-        members.append((member_start, member, header[5] != 0 and bool(member.referenced)))
+        members.append((member_start, member))
         end = member_start
     index = FileIndex()
-    for member_start, member, references in reversed(members):
-        index.add_member(member_start, member, references)
+    for member_start, member in reversed(members):
+        index.add_member(member_start, member)
     return index
