@@ -28,10 +28,10 @@ MIN_SEGMENTS = 2
 #: encoder keeps only an index of it (``codecs/blocks.py``).
 DEFAULT_REFERENCE_WINDOW = 128 * 1024 * 1024
 #: From this level on, REFERENCE copies are on by default. Finding them costs
-#: about 1 ms of CPU per MiB, a quarter to a third of zstd level 3's own cost,
-#: whether or not anything repeats (``benchmarks/adaptive.py``,
-#: ``benchmarks/roundtrip.py``); below it they are asked for with
-#: ``references=True`` or a ``reference_window``.
+#: 0.8-0.9 ms of CPU per MiB whether or not anything repeats, which slows
+#: level 3 well below zstd -3 (``benchmarks/adaptive.py`` prints the cost and
+#: compares ``-3`` with ``-3 --refs``, as ``benchmarks/roundtrip.py`` does);
+#: below it they are asked for with ``references=True`` or a ``reference_window``.
 REFERENCE_LEVEL = 9
 MIN_REFERENCE_WINDOW = 1 << 20
 MAX_REFERENCE_WINDOW = 1 << 30

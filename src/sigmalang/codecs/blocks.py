@@ -114,8 +114,8 @@ RANDOM_ENTROPY = 7.9
 def looks_random(data: Buffer) -> bool:
     """True for chunks of compressed, encrypted or random bytes, which skip the block index.
 
-    Cutting and hashing costs about 1 ms per MiB, as much as zstd's fast level
-    spends on such data, and repeats of it far apart are rare (an archive
+    Cutting and hashing costs 0.8-0.9 ms per MiB (``benchmarks/adaptive.py``
+    prints it), and repeats of such data far apart are rare (an archive
     stored twice): skipping it keeps incompressible input above 1 GB/s.
     """
     view = np.frombuffer(data, dtype=np.uint8)
@@ -134,9 +134,9 @@ class BlockIndex:
 
     For each block digest it keeps the latest occurrence and the latest one
     from an earlier segment, so a block repeated inside the current segment
-    (zstd's business) does not hide an occurrence a copy may use. Memory is
-    about 250 bytes per block of the window (under 16 MB for the default
-    128 MiB window), whatever the input size.
+    (zstd's business) does not hide an occurrence a copy may use. Memory is a
+    few dictionary entries per block of the window (``benchmarks/adaptive.py``
+    prints the mean block size), whatever the input size.
     """
 
     def __init__(self, window: int) -> None:
