@@ -32,6 +32,22 @@ def test_a_flipped_byte_anywhere_is_detected(threads):
             assert 0 <= info.value.offset <= len(BLOB)
 
 
+def test_every_bit_of_every_chunk_field_is_covered():
+    # A flipped flag may still decode to the right bytes (a standalone frame marked
+    # SHARED is read as the start of a segment's frame): data_checksum covers the fields.
+    from sigmalang.format.inspect import chunk_glyphs
+    from sigmalang.format.varint import decode_uleb128
+
+    for glyph in chunk_glyphs(BLOB):
+        _, start = decode_uleb128(BLOB, glyph.offset + 1)  # the payload starts with the fields
+        for position in range(start, start + len(glyph.fields)):
+            for bit in range(8):
+                corrupt = bytearray(BLOB)
+                corrupt[position] ^= 1 << bit
+                with pytest.raises(FormatError):
+                    sigmalang.decompress(bytes(corrupt))
+
+
 def test_a_flipped_data_byte_raises_checksum_error_naming_its_chunk():
     # RAW chunks: the data is stored as is, so only a checksum can notice.
     raw = os.urandom(3000)

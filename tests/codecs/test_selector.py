@@ -33,6 +33,26 @@ def test_text_goes_to_zstd_at_the_chosen_level():
     assert (choice.strategy, choice.level, choice.kind) == (Strategy.PATTERN, 3, DataKind.TEXT)
 
 
+def test_tables_of_numbers_get_the_faster_level_when_a_sample_says_it_compresses_better():
+    import zstandard
+
+    table = corpus.csv_table(MIB)
+    choice = SELECT.choose(table)
+    assert (choice.kind, choice.level) == (DataKind.STRUCTURED, 1) and "trial" in choice.reason
+    encoded, _ = SELECT.encode(table)
+    assert len(encoded.data) < len(zstandard.ZstdCompressor(level=3).compress(table))
+
+
+def test_prose_and_logs_keep_the_selector_level_after_the_trial():
+    choice = SELECT.choose(corpus.log_text(MIB))
+    assert choice.level == 3 and "trial" in choice.reason
+
+
+def test_a_chunk_continuing_a_frame_is_not_tried_at_other_levels():
+    choice = SELECT.choose(corpus.csv_table(MIB), sets_level=False)
+    assert choice.level == 3 and "trial" not in choice.reason
+
+
 def test_integer_counters_get_delta_and_shuffle_by_measurement():
     choice = SELECT.choose(corpus.int_counters(MIB))
     assert choice.strategy is Strategy.DELTA

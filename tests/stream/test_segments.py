@@ -36,6 +36,23 @@ def test_sharing_a_frame_beats_independent_chunks_on_repeated_content():
     assert shared * 3 < alone
 
 
+def test_a_frame_keeps_the_level_its_first_chunk_chose():
+    from sigmalang.codecs.context import EncodeContext
+
+    context = EncodeContext(1 << 20, long_distance=False)
+    assert not context.started
+    context.compress(corpus.csv_table(100_000), 1)
+    context.compress(TEXT[:100_000], 3)  # a frame has one level: the later chunk follows it
+    assert context.started and context.level == 1
+
+
+def test_a_segment_opening_on_a_table_of_numbers_round_trips_at_the_faster_level():
+    data = corpus.csv_table(200_000) + TEXT[:200_000]
+    blob = encode(data, 100_000, 400_000)
+    assert sigmalang.decompress(blob) == data
+    assert len(blob) < len(encode(data, 100_000, 400_000, adaptive=False))
+
+
 def test_segment_size_of_one_chunk_writes_independent_frames():
     chunks = chunks_of(encode(TEXT, 50_000, 50_000))
     assert not any(c.flags & (CHUNK_CONTINUES | CHUNK_SHARED) for c in chunks)

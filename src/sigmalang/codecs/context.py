@@ -27,27 +27,40 @@ class EncodeContext:
     With ``prime`` (earlier output of the stream), the frame starts with it as a
     raw-content dictionary: records that repeat from before the segment (NDJSON
     logs whose structure and text recur) need not be learnt again.
+
+    The frame's zstd level is the one its first chunk asks for (the selector
+    may measure that a faster level compresses that data better); a frame has
+    one level, so later chunks follow it.
     """
 
-    def __init__(self, level: int, window_size: int, long_distance: bool, prime: Buffer | None = None) -> None:
-        window_log = max(10, min(MAX_WINDOW_LOG, (max(window_size, 1) - 1).bit_length()))
-        params = zstandard.ZstdCompressionParameters.from_level(
-            level,
-            window_log=window_log,
-            enable_ldm=long_distance,
-            write_checksum=0,
-            write_content_size=0,
-            write_dict_id=0,
-        )
-        dictionary = _raw_dictionary(prime) if prime else None
-        self._compressor = zstandard.ZstdCompressor(compression_params=params, dict_data=dictionary).compressobj()
+    def __init__(self, window_size: int, long_distance: bool, prime: Buffer | None = None) -> None:
+        self._window_log = max(10, min(MAX_WINDOW_LOG, (max(window_size, 1) - 1).bit_length()))
+        self._long_distance = long_distance
+        self._prime = prime
+        self._compressor: zstandard.ZstdCompressionObj | None = None
         self.primed = prime is not None
-        #: True once a chunk has gone into the frame (the first one carries the prime).
-        self.started = False
+        #: The frame's level, once its first chunk has gone in (that chunk carries the prime).
+        self.level: int | None = None
 
-    def compress(self, data: Buffer) -> bytes:
+    @property
+    def started(self) -> bool:
+        return self.level is not None
+
+    def compress(self, data: Buffer, level: int) -> bytes:
         """Compress one chunk's bytes into the segment's frame and flush them out."""
-        self.started = True
+        if self._compressor is None:
+            params = zstandard.ZstdCompressionParameters.from_level(
+                level,
+                window_log=self._window_log,
+                enable_ldm=self._long_distance,
+                write_checksum=0,
+                write_content_size=0,
+                write_dict_id=0,
+            )
+            dictionary = _raw_dictionary(self._prime) if self._prime else None
+            self._compressor = zstandard.ZstdCompressor(compression_params=params, dict_data=dictionary).compressobj()
+            self._prime = None
+            self.level = level
         return self._compressor.compress(data) + self._compressor.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
 
 

@@ -55,7 +55,7 @@ class PatternCodec:
     def encode(self, raw: Buffer, level: int, context: EncodeContext | None = None) -> Encoded:
         """One complete zstd frame, or (with ``context``) the next part of the segment's frame."""
         if context is not None:
-            return Encoded(Strategy.PATTERN, b"", context.compress(raw), shared=True)
+            return Encoded(Strategy.PATTERN, b"", context.compress(raw, level), shared=True)
         return Encoded(Strategy.PATTERN, b"", self._compressor(level, len(raw)).compress(raw))
 
     def decode(self, params: bytes, data: Buffer, raw_length: int, context: DecodeContext | None = None) -> Buffer:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import xxhash
 
 from ..errors import ChecksumError, FormatError
+from ..format.glyphs import data_checksum
 from ..format.parser import ChunkGlyph
 from .base import Buffer, Codec, Strategy
 from .context import DecodeContext, EncodeContext
@@ -26,14 +27,10 @@ def checksum(data: Buffer) -> int:
     return xxhash.xxh3_64_intdigest(data)
 
 
-def data_checksum(data: Buffer) -> int:
-    """Low 32 bits of xxh3-64 of a chunk's encoded data.
-
-    It catches damage to the compressed bytes even where the codec would still
-    decode them to the right output (e.g. unused bits of a zstd frame header),
-    so ``verify`` reports every damaged file.
-    """
-    return xxhash.xxh3_64_intdigest(data) & 0xFFFF_FFFF
+def data_digest(data: Buffer) -> int:
+    """xxh3-64 of a chunk's encoded data: what its data_checksum is seeded with
+    (``format.glyphs.data_checksum``, which also covers the glyph's fields)."""
+    return xxhash.xxh3_64_intdigest(data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +40,7 @@ class EncodedChunk:
     data: Buffer
     raw_length: int
     checksum: int
-    data_checksum: int
+    data_digest: int  # xxh3-64 of data (the glyph's data_checksum adds its fields)
     kind: DataKind | None = None  # what the detector saw (None when it did not run)
     shared: bool = False  # data continues the segment's shared zstd frame
 
@@ -70,7 +67,7 @@ def encode_chunk(
         encoded.data,
         len(raw),
         checksum(raw),
-        data_checksum(encoded.data),
+        data_digest(encoded.data),
         choice.kind,
         encoded.shared,
     )
@@ -122,8 +119,8 @@ def prime_range(glyph: ChunkGlyph, position: int, history: History | None) -> tu
 def _check_data(glyph: ChunkGlyph, context: DecodeContext | None) -> None:
     if glyph.shared and context is None:
         raise FormatError("chunk continues a shared zstd frame that this decoder has not seen", glyph.offset)
-    if data_checksum(glyph.data) != glyph.data_checksum:
-        raise ChecksumError("chunk data checksum mismatch (the compressed bytes are damaged)", glyph.offset)
+    if data_checksum(glyph.fields, data_digest(glyph.data)) != glyph.data_checksum:
+        raise ChecksumError("chunk data checksum mismatch (its compressed bytes or fields are damaged)", glyph.offset)
 
 
 def _decode_reference(glyph: ChunkGlyph, context: DecodeContext | None) -> PendingReference:

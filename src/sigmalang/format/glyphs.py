@@ -5,6 +5,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+import xxhash
+
 from .constants import (
     CHECKSUM_SIZE,
     DATA_CHECKSUM_SIZE,
@@ -27,31 +29,40 @@ def encode_glyph(glyph_type: int, payload: bytes) -> bytes:
     return glyph_prefix(glyph_type, len(payload)) + payload
 
 
-def chunk_glyph_head(
-    flags: int,
-    strategy: int,
-    params: bytes,
-    raw_length: int,
-    checksum: int,
-    data_checksum: int,
-    data_length: int,
-    prime: tuple[int, int] | None = None,
-) -> bytes:
-    """Everything of a CHUNK glyph before its data, so the data need not be copied.
+def chunk_fields(flags: int, strategy: int, params: bytes, raw_length: int, prime: tuple[int, int] | None = None) -> bytes:
+    """A CHUNK glyph's fields before its checksums: flags through raw_len.
 
     ``prime`` (distance, length) is written, and the PRIMED flag must be set, for
     the first shared chunk of a segment whose frame uses earlier output as a dictionary.
     """
-    fields = (
+    return (
         bytes((flags, strategy))
         + encode_uleb128(len(params))
         + params
         + (encode_uleb128(prime[0]) + encode_uleb128(prime[1]) if prime else b"")
         + encode_uleb128(raw_length)
-        + checksum.to_bytes(CHECKSUM_SIZE, "little")
-        + data_checksum.to_bytes(DATA_CHECKSUM_SIZE, "little")
     )
-    return glyph_prefix(GLYPH_CHUNK, len(fields) + data_length) + fields
+
+
+def data_checksum(fields: bytes | memoryview, data_digest: int) -> int:
+    """A CHUNK's data_checksum: low 32 bits of xxh3-64 of its ``fields`` (see
+    ``chunk_fields``) seeded with ``data_digest``, the xxh3-64 of its data.
+
+    It covers the fields as well as the data: a damaged flag or parameter may
+    still decode to the right bytes (a standalone zstd frame read as the start
+    of a shared one), and every damaged stream must be reported.
+    """
+    return xxhash.xxh3_64_intdigest(fields, seed=data_digest) & 0xFFFF_FFFF
+
+
+def chunk_glyph_head(fields: bytes, checksum: int, data_digest: int, data_length: int) -> bytes:
+    """Everything of a CHUNK glyph before its data, so the data need not be copied."""
+    head = (
+        fields
+        + checksum.to_bytes(CHECKSUM_SIZE, "little")
+        + data_checksum(fields, data_digest).to_bytes(DATA_CHECKSUM_SIZE, "little")
+    )
+    return glyph_prefix(GLYPH_CHUNK, len(head) + data_length) + head
 
 
 def encode_dict_glyph(dict_id: int, content: bytes) -> bytes:

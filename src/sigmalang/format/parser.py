@@ -52,6 +52,8 @@ class ChunkGlyph:
     checksum: int
     data_checksum: int
     data: bytes | memoryview  # a view only when the input was an immutable bytes object
+    #: The glyph's fields before its checksums (flags .. raw_len), which data_checksum covers.
+    fields: bytes = b""
     #: With PRIMED: (distance, length) of the earlier output the segment's frame uses as a dictionary.
     prime: tuple[int, int] | None = None
 
@@ -302,6 +304,7 @@ class GlyphParser:
             prime, pos = self._prime(payload, pos, payload_offset, flags)
         raw_field_offset = payload_offset + pos
         raw_length, pos = self._field(payload, pos, payload_offset, "CHUNK raw length")
+        fields = bytes(payload[:pos])
         if raw_length > self.limits.max_chunk_size:
             raise LimitError(
                 f"chunk of {raw_length} raw bytes exceeds the limit of {self.limits.max_chunk_size} bytes",
@@ -322,7 +325,7 @@ class GlyphParser:
         self._chunk_offsets.append(member_offset)
         self._chunk_raw_lengths.append(raw_length)
         self._chunk_continues.append(bool(flags & CHUNK_CONTINUES))
-        return ChunkGlyph(absolute, flags, strategy, params, raw_length, checksum, data_checksum, data, prime)
+        return ChunkGlyph(absolute, flags, strategy, params, raw_length, checksum, data_checksum, data, fields, prime)
 
     def _prime(self, payload: memoryview, pos: int, payload_offset: int, flags: int) -> tuple[tuple[int, int], int]:
         if not flags & CHUNK_SHARED:

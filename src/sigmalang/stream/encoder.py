@@ -21,7 +21,7 @@ from ..codecs.reference import MIN_COPIED, Copy, copied_bytes
 from ..codecs.registry import EncodedChunk, encode_chunk
 from ..codecs.selector import AdaptiveCompressionSelector
 from ..format.constants import CHUNK_CONTINUES, CHUNK_PRIMED, CHUNK_SHARED, GLYPH_INDEX, stream_header
-from ..format.glyphs import IndexBuilder, chunk_glyph_head, encode_end_glyph, encode_glyph
+from ..format.glyphs import IndexBuilder, chunk_fields, chunk_glyph_head, encode_end_glyph, encode_glyph
 from ..parallel import StreamingPlan
 from ..pool import BufferPool
 from ..settings import EncoderSettings
@@ -141,7 +141,7 @@ class FrameWriter:
             prime = self._segment_prime(raw) if shared else None
             self._prime = (prime[0], len(prime[1])) if prime else None
             self._context = (
-                EncodeContext(self._settings.level, self._window, long_distance, prime[1] if prime else None) if shared else None
+                EncodeContext(self._window, long_distance, prime[1] if prime else None) if shared else None
             )
         self._within_segment = (self._within_segment + 1) % self._chunks_per_segment
         copies = None
@@ -255,8 +255,10 @@ class FrameWriter:
         self._index.add_chunk(self._offset, chunk.raw_length, continues)
         self._emit(
             chunk_glyph_head(
-                flags, chunk.strategy, chunk.params, chunk.raw_length, chunk.checksum, chunk.data_checksum, len(chunk.data),
-                prime,
+                chunk_fields(flags, chunk.strategy, chunk.params, chunk.raw_length, prime),
+                chunk.checksum,
+                chunk.data_digest,
+                len(chunk.data),
             )
         )
         self._emit(chunk.data)
