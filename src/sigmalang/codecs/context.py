@@ -15,6 +15,8 @@ import zstandard
 from .base import Buffer
 
 MAX_WINDOW_LOG = 26
+#: Compressed bytes a segment's reader takes from a chunk at a time.
+READ_SIZE = 1 << 20
 
 
 def _raw_dictionary(content: Buffer) -> zstandard.ZstdCompressionDict:
@@ -64,28 +66,73 @@ class EncodeContext:
         return self._compressor.compress(data) + self._compressor.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
 
 
-class DecodeContext:
-    """The decompressing side of one segment; chunks must be given in order."""
+class _ChunkFeed:
+    """The source a segment's zstd reader pulls compressed bytes from: one chunk's
+    data at a time. Each chunk ends with a flushed block, so its output never
+    needs bytes of the next chunk; asking for them means the data is damaged."""
+
+    __slots__ = ("_data", "_pos")
 
     def __init__(self) -> None:
-        self._decompressor: zstandard.ZstdDecompressionObj | None = None
+        self._data: Buffer = b""
+        self._pos = 0
+
+    def give(self, data: Buffer) -> None:
+        self._data, self._pos = memoryview(data).cast("B"), 0
+
+    def read(self, size: int) -> Buffer:
+        if self._pos >= len(self._data):
+            raise _ChunkExhausted
+        piece = self._data[self._pos : self._pos + size]
+        self._pos += len(piece)
+        return piece
+
+
+class _ChunkExhausted(Exception):
+    """The chunk's data ended before its output did."""
+
+
+class DecodeContext:
+    """The decompressing side of one segment; chunks must be given in order.
+
+    A zstd reader decodes each chunk's part of the frame straight into the
+    caller's buffer (a decompression object would return new bytes to copy,
+    which costs a fifth of decoding).
+    """
+
+    def __init__(self) -> None:
+        self._feed = _ChunkFeed()
+        self._reader: zstandard.ZstdDecompressionReader | None = None
         self._prime: Buffer | None = None
 
     def prime(self, content: Buffer) -> None:
         """Use ``content`` (earlier output) as the frame's dictionary; before the first chunk only."""
-        if self._decompressor is not None:
+        if self._reader is not None:
             raise ValueError("a segment's frame can only be primed before its first chunk")
         self._prime = content
 
-    def decompress(self, data: Buffer, expected: int) -> bytes:
-        if self._decompressor is None:
+    def decompress(self, data: Buffer, expected: int) -> bytearray:
+        out = bytearray(expected)
+        self.decompress_into(data, memoryview(out))
+        return out
+
+    def decompress_into(self, data: Buffer, out: memoryview) -> None:
+        """Decode one chunk's part of the frame into ``out``, which it must fill exactly."""
+        if self._reader is None:
             dictionary = _raw_dictionary(self._prime) if self._prime is not None else None
             dctx = zstandard.ZstdDecompressor(dict_data=dictionary, max_window_size=1 << MAX_WINDOW_LOG)
-            self._decompressor = dctx.decompressobj(write_size=max(expected, 1))
+            self._reader = dctx.stream_reader(self._feed, read_size=READ_SIZE, read_across_frames=False)
+        self._feed.give(data)
+        filled = 0
         try:
-            out = self._decompressor.decompress(data)
+            while filled < len(out):
+                n = self._reader.readinto(out[filled:])
+                if not n:
+                    break
+                filled += n
         except zstandard.ZstdError as exc:
             raise ValueError(f"corrupt zstd data: {exc}") from None
-        if len(out) != expected:
-            raise ValueError(f"segment data decoded to {len(out)} bytes, expected {expected}")
-        return out
+        except _ChunkExhausted:
+            pass
+        if filled != len(out):
+            raise ValueError(f"segment data decoded to {filled} bytes or fewer, expected {len(out)}")

@@ -72,7 +72,7 @@ class PatternCodec:
         if params:
             raise ValueError("PATTERN chunk has unknown parameters")
         if context is not None:
-            out[:] = context.decompress(data, len(out))
+            context.decompress_into(data, out)
             return
         try:
             reader = self._decompressor().stream_reader(data, read_across_frames=False)
