@@ -95,7 +95,8 @@ def measure(data: bytes, runs: int, level: int, threads: int) -> list[dict[str, 
     with tempfile.TemporaryDirectory() as tmp:
         contestants = [
             _sigmalang(level, threads, data),
-            _sigmalang(level, threads, data, references=level < REFERENCE_LEVEL),
+            *(_sigmalang(level, threads, data, references=True) for _ in range(level < REFERENCE_LEVEL)),
+            _sigmalang(level, threads, data, references=False),
             _zstandard(level, threads, data),
             _zstandard(level, 1, data),
         ]
@@ -129,12 +130,15 @@ def check_targets(rows: list[dict[str, object]], level: int, threads: int) -> li
     enc_rel = ours["encode_mb_s"] / z_par["encode_mb_s"]  # type: ignore[operator]
     dec_rel = ours["decode_mb_s"] / z_one["decode_mb_s"]  # type: ignore[operator]
     stream_rel = ours["stream_decode_mb_s"] / z_one["decode_mb_s"]  # type: ignore[operator]
-    other = next(r for r in rows if str(r["name"]).startswith(f"sigmalang -{level} T{threads} --"))
-    enc_other = other["encode_mb_s"] / z_par["encode_mb_s"]  # type: ignore[operator]
+    others = [r for r in rows if str(r["name"]).startswith(f"sigmalang -{level} T{threads} --")]
     return [
         ("ratio within 1 % of zstd (single frame)", ratio_gap >= 0.99, f"{ratio_gap:.3f} x"),
         (f"encode >= 0.9 x zstandard threads={threads}", enc_rel >= 0.9, f"{enc_rel:.2f} x"),
-        (f"  the same for {other['name']} (not the default at this level)", enc_other >= 0.9, f"{enc_other:.2f} x"),
+        *(
+            (f"  the same for {other['name']} (not the default)", rel >= 0.9, f"{rel:.2f} x")
+            for other in others
+            for rel in [other["encode_mb_s"] / z_par["encode_mb_s"]]  # type: ignore[operator]
+        ),
         ("decode (bytes -> bytes) >= 1.0 x zstandard single-thread", dec_rel >= 1.0, f"{dec_rel:.2f} x"),
         ("decode (file -> sink) >= 1.0 x zstandard single-thread", stream_rel >= 1.0, f"{stream_rel:.2f} x"),
     ]

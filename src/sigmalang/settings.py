@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import os
 from dataclasses import dataclass
 
@@ -27,12 +28,22 @@ MIN_SEGMENTS = 2
 #: window). A streaming decoder keeps this much of the latest output; the
 #: encoder keeps only an index of it (``codecs/blocks.py``).
 DEFAULT_REFERENCE_WINDOW = 128 * 1024 * 1024
-#: From this level on, REFERENCE copies are on by default. Finding them costs
-#: 0.8-0.9 ms of CPU per MiB whether or not anything repeats, which slows
-#: level 3 well below zstd -3 (``benchmarks/adaptive.py`` prints the cost and
-#: compares ``-3`` with ``-3 --refs``, as ``benchmarks/roundtrip.py`` does);
-#: below it they are asked for with ``references=True`` or a ``reference_window``.
+#: From this level on, every chunk is looked up for REFERENCE copies by
+#: default. Finding them costs 0.8-0.9 ms of CPU per MiB whether or not
+#: anything repeats (``benchmarks/adaptive.py`` prints it), a quarter of zstd
+#: -3's own time; below this level only text chunks are looked up (source
+#: trees, documents, logs: where versioned copies live), which keeps level 3
+#: near zstd -3's speed. ``references=True`` looks up every chunk at any
+#: level, ``references=False`` none.
 REFERENCE_LEVEL = 9
+
+
+class ReferenceScope(enum.Enum):
+    """Which chunks the encoder looks up for REFERENCE copies (and indexes)."""
+
+    NONE = "none"
+    TEXT = "text"  # chunks the detector reads as text
+    ALL = "all"
 MIN_REFERENCE_WINDOW = 1 << 20
 MAX_REFERENCE_WINDOW = 1 << 30
 
@@ -70,7 +81,7 @@ class EncoderSettings:
     segment_size: int | None = None  # bytes of input sharing one zstd context (default DEFAULT_SEGMENT_SIZE)
     long_distance: bool | None = None  # zstd long-distance matching in segments (default: off)
     adaptive: bool = True  # False: no detector, every chunk is plain zstd at `level` (for comparison)
-    references: bool | None = None  # REFERENCE copies (default: from REFERENCE_LEVEL, or when a window is given)
+    references: bool | None = None  # REFERENCE copies for every chunk (True) or none (False); default: see reference_scope
     reference_window: int | None = None  # output kept for copies and primed segments (0: neither)
 
     def __post_init__(self) -> None:
@@ -100,13 +111,19 @@ class EncoderSettings:
         if self.references and window == 0:
             raise ValueError("references=True needs a reference_window other than 0")
 
-    def uses_references(self) -> bool:
-        """Whether chunks are matched against earlier segments (REFERENCE copies)."""
+    def reference_scope(self) -> ReferenceScope:
+        """Which chunks are matched against earlier segments (REFERENCE copies)."""
         if not self.adaptive or self.reference_window == 0:
-            return False
+            return ReferenceScope.NONE
         if self.references is not None:
-            return self.references
-        return self.reference_window is not None or self.level >= REFERENCE_LEVEL
+            return ReferenceScope.ALL if self.references else ReferenceScope.NONE
+        if self.reference_window is not None or self.level >= REFERENCE_LEVEL:
+            return ReferenceScope.ALL
+        return ReferenceScope.TEXT
+
+    def uses_references(self) -> bool:
+        """Whether any chunk is matched against earlier segments."""
+        return self.reference_scope() is not ReferenceScope.NONE
 
     def resolved_reference_window(self) -> int:
         """The window a stream declares: how far back copies and segment primes reach,

@@ -159,7 +159,8 @@ def test_header_declares_the_window_and_none_with_references_off():
     parser.push(encode(VERSIONED, reference_window=1 << 20))
     assert next(e for e in parser.events() if isinstance(e, MemberStart)).window == 1 << 20
     assert encode(VERSIONED)[5] == 27  # references: 128 MiB, whatever the input size
-    assert sigmalang.compress(TEXT[:50_000], chunk_size=20_000)[5] == 24  # no references: two 8 MiB segments
+    assert sigmalang.compress(TEXT[:50_000], chunk_size=20_000)[5] == 27  # the default looks up text chunks
+    assert sigmalang.compress(TEXT[:50_000], chunk_size=20_000, references=False)[5] == 24  # two 8 MiB segments
     assert encode(VERSIONED, reference_window=0)[5] == 0
 
 
@@ -341,16 +342,22 @@ _FLIP_SAMPLE = StreamingEncoder(threads=1, chunk_size=16_384, segment_size=32_76
 
 
 def test_compress_takes_the_references_switch():
-    data = versions(TEXT[:300_000], 40)  # 12 MB: more than one 8 MiB segment
-    with_refs = sigmalang.compress(data, chunk_size=1 << 20, references=True)
-    assert Strategy.REFERENCE in strategies(with_refs) and sigmalang.decompress(with_refs) == data
-    assert Strategy.REFERENCE not in strategies(sigmalang.compress(data, chunk_size=1 << 20))  # level 3: off
-    assert Strategy.REFERENCE in strategies(sigmalang.compress(data, 9, chunk_size=1 << 20))  # level 9: on
+    text = versions(TEXT[:300_000], 40)  # 12 MB: more than one 8 MiB segment
+    binary = versions(corpus.binary_blob(300_000), 40)
+
+    def copies(data: bytes, level: int = 3, **kw) -> bool:
+        blob = sigmalang.compress(data, level, chunk_size=1 << 20, **kw)
+        assert sigmalang.decompress(blob) == data
+        return Strategy.REFERENCE in strategies(blob)
+
+    # Below level 9 only text chunks are looked up; references=True looks up all, False none.
+    assert copies(text) and not copies(text, references=False)
+    assert not copies(binary) and copies(binary, references=True) and copies(binary, 9)
 
 
 def test_open_for_writing_takes_the_references_switch(tmp_path):
     data = versions(TEXT[:300_000], 40)  # 12 MB: more than one 8 MiB segment
-    for references, expected in ((True, True), (None, False)):
+    for references, expected in ((True, True), (None, True), (False, False)):
         path = tmp_path / f"{references}.sgl"
         with sigmalang.open(path, "wb", chunk_size=1 << 20, references=references) as f:
             f.write(data)

@@ -95,6 +95,24 @@ def test_settings_are_validated_with_the_parameter_named(kwargs, name):
         EncoderSettings(**kwargs)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "scope"),
+    [
+        ({}, "text"),
+        ({"level": 9}, "all"),
+        ({"references": True}, "all"),
+        ({"references": False}, "none"),
+        ({"reference_window": 1 << 20}, "all"),
+        ({"reference_window": 0}, "none"),
+        ({"adaptive": False}, "none"),
+    ],
+)
+def test_which_chunks_are_looked_up_for_copies(kwargs, scope):
+    settings = EncoderSettings(**kwargs)
+    assert settings.reference_scope().value == scope
+    assert settings.uses_references() is (scope != "none")
+
+
 def test_decoder_rejects_chunks_above_its_limit_before_decoding():
     blob = sigmalang.compress(TEXT, chunk_size=1 << 20)
     with pytest.raises(LimitError):

@@ -50,12 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--long", action="store_true", help="zstd long-distance matching in segments (slower; helps binaries)")
     refs = parser.add_mutually_exclusive_group()
     refs.add_argument("--refs", dest="references", action="store_true", default=None,
-                      help="copy repeats from earlier segments, up to --ref-window back (default from -9; "
-                           "slower encoding, much better on versioned or duplicated data)")
-    refs.add_argument("--no-refs", dest="references", action="store_false", help="no copies from earlier segments")
+                      help="look every chunk up for repeats of earlier segments, up to --ref-window back "
+                           "(default: text chunks below -9, every chunk from -9; slower encoding, much better "
+                           "on duplicated binaries)")
+    refs.add_argument("--no-refs", dest="references", action="store_false",
+                      help="no copies from earlier segments (faster; a decoder keeps less output)")
     parser.add_argument("--ref-window", type=types.reference_window, default=None, metavar="SIZE",
-                        help="output a streaming decoder keeps for copies and primed segments (default 128M with "
-                             "--refs, else two segments; giving it implies --refs; 0 = none)")
+                        help="output a streaming decoder keeps for copies and primed segments (default 128M, "
+                             "two segments with --no-refs; giving it implies --refs; 0 = none)")
     parser.add_argument("-S", "--suffix", default=SUFFIX, help=f"suffix of compressed files (default {SUFFIX})")
     parser.add_argument("-q", "--quiet", action="store_true", help="print no warnings or summaries")
     parser.add_argument("-v", "--verbose", action="store_true", help="print a summary per file")

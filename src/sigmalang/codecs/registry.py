@@ -12,7 +12,7 @@ from ..format.parser import ChunkGlyph
 from .base import Buffer, Codec, Strategy
 from .context import DecodeContext, EncodeContext
 from .delta import DeltaCodec
-from .detect import DataKind
+from .detect import DataKind, Detection
 from .pattern import PatternCodec
 from .raw import RawCodec
 from .reference import Copy, History, literals, resolve_into, split, wrap
@@ -50,17 +50,19 @@ def encode_chunk(
     selector: AdaptiveCompressionSelector,
     context: EncodeContext | None = None,
     copies: list[Copy] | None = None,
+    detection: Detection | None = None,
 ) -> EncodedChunk:
     """Encode one chunk with the strategy the selector picks for it (see ``selector.encode``).
 
     With ``copies`` (from a BlockIndex) the chunk is stored as REFERENCE: the
     copies, then its literals encoded as the selector picks for them.
+    ``detection`` is the detector's reading of ``raw`` when it was made already.
     """
     if copies:
         encoded, choice = selector.encode(literals(raw, copies), context)
         encoded = wrap(encoded, copies)
     else:
-        encoded, choice = selector.encode(raw, context)
+        encoded, choice = selector.encode(raw, context, detection)
     return EncodedChunk(
         encoded.strategy,
         encoded.params,

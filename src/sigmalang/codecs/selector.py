@@ -76,14 +76,16 @@ class AdaptiveCompressionSelector:
         self._raw = RawCodec()
 
     # -- choosing --------------------------------------------------------------
-    def choose(self, raw: Buffer, *, sets_level: bool = True) -> Choice:
+    def choose(self, raw: Buffer, *, sets_level: bool = True, detection: Detection | None = None) -> Choice:
         """The strategy for ``raw``; ``sets_level`` is False for a chunk continuing a
-        segment's frame, whose zstd level its first chunk already fixed."""
+        segment's frame, whose zstd level its first chunk already fixed;
+        ``detection`` is the detector's reading of ``raw`` if it was made already."""
         if not len(raw):
             return Choice(Strategy.RAW, 0, reason="empty")
         if not self.adaptive:
             return Choice(Strategy.PATTERN, self.level, reason="detector off: fixed zstd")
-        detection = self.detector.detect(raw)
+        if detection is None:
+            detection = self.detector.detect(raw)
         kind = detection.kind
         if kind is DataKind.INCOMPRESSIBLE:
             # Measured: compressed files often repeat (the same archive twice, shared
@@ -136,7 +138,9 @@ class AdaptiveCompressionSelector:
         return Choice(Strategy.PATTERN, self.level, kind=kind, reason="trial: plain zstd smallest")
 
     # -- encoding --------------------------------------------------------------
-    def encode(self, raw: Buffer, context: EncodeContext | None = None) -> tuple[Encoded, Choice]:
+    def encode(
+        self, raw: Buffer, context: EncodeContext | None = None, detection: Detection | None = None
+    ) -> tuple[Encoded, Choice]:
         """Encode ``raw`` as chosen; falls back to RAW when that is not smaller.
 
         With a segment ``context``, PATTERN and DELTA chunks go into the
@@ -146,7 +150,7 @@ class AdaptiveCompressionSelector:
         can exceed its raw size only by zstd's framing (3 bytes per 128 KiB
         block), and only if a chunk of low sampled entropy does not compress.
         """
-        choice = self.choose(raw, sets_level=context is None or not context.started)
+        choice = self.choose(raw, sets_level=context is None or not context.started, detection=detection)
         shareable = len(raw) >= MIN_SHARED_CHUNK and choice.kind is not DataKind.INCOMPRESSIBLE
         if context is not None and shareable and choice.strategy is not Strategy.RAW:
             if choice.strategy is Strategy.DELTA:

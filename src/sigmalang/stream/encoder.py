@@ -15,7 +15,7 @@ import xxhash
 
 from ..codecs.base import Buffer, Strategy
 from ..codecs.context import EncodeContext
-from ..codecs.detect import DataKind
+from ..codecs.detect import DataKind, Detection
 from ..codecs.blocks import BlockIndex
 from ..codecs.reference import MIN_COPIED, Copy, copied_bytes
 from ..codecs.registry import EncodedChunk, encode_chunk
@@ -24,7 +24,7 @@ from ..format.constants import CHUNK_CONTINUES, CHUNK_PRIMED, CHUNK_SHARED, GLYP
 from ..format.glyphs import IndexBuilder, chunk_fields, chunk_glyph_head, encode_end_glyph, encode_glyph
 from ..parallel import StreamingPlan
 from ..pool import BufferPool
-from ..settings import EncoderSettings
+from ..settings import EncoderSettings, ReferenceScope
 from .pipeline import OrderedPipeline
 from .planning import SAMPLE_CHUNKS, plan_threads
 from .reader import PositionalChunk, positional_chunks, read_chunks
@@ -45,7 +45,9 @@ class _Job:
     context: Optional[EncodeContext]  # the segment's shared frame
     continues: bool  # not the first chunk of its segment
     held: int  # input bytes this chunk keeps in memory
-    matched: Optional["Future[Optional[list[Copy]]]"]  # copies from earlier segments, being looked up
+    #: The detection made to choose whether to look the chunk up (or None), and
+    #: its copies from earlier segments, being looked up.
+    matched: Optional["Future[tuple[Optional[Detection], Optional[list[Copy]]]]"]
     prime: Optional[tuple[int, int]]  # (raw offset, length) of the output the segment's frame is primed with
 
 
@@ -99,6 +101,8 @@ class FrameWriter:
         self._reference_window = reference_window
         #: Blocks of earlier segments, for REFERENCE copies (None: references off).
         self._blocks = BlockIndex(reference_window) if settings.uses_references() else None
+        #: Only text chunks are looked up (and indexed): see settings.REFERENCE_LEVEL.
+        self._text_references = settings.reference_scope() is ReferenceScope.TEXT
         # Lookups run on a thread of their own, in stream order, while the workers encode earlier chunks.
         self._matcher = ThreadPoolExecutor(1, thread_name_prefix="sigmalang-ref") if self._blocks is not None else None
         self._position = 0  # raw bytes added so far
@@ -144,14 +148,14 @@ class FrameWriter:
                 EncodeContext(self._window, long_distance, prime[1] if prime else None) if shared else None
             )
         self._within_segment = (self._within_segment + 1) % self._chunks_per_segment
-        copies = None
+        matched = None
         if self._matcher is not None:
             if isinstance(raw, PositionalChunk):
                 raise TypeError("chunks read by position bypass the reference index")
-            copies = self._matcher.submit(self._copies, raw, self._position, self._segment_start)
+            matched = self._matcher.submit(self._copies, raw, self._position, self._segment_start)
         self._position += len(raw)
         # A segment's chunks share a lane: they must be encoded in order, by one worker.
-        job = _Job(raw, on_written, self._context, continues, held, copies, self._prime)
+        job = _Job(raw, on_written, self._context, continues, held, matched, self._prime)
         for result in self._pipeline.submit(job, lane=self._lane):
             self._write_chunk(result)
         for result in self._pipeline.ready():
@@ -180,13 +184,19 @@ class FrameWriter:
             return None  # the segment's first shared chunk could lie beyond the window
         return prime
 
-    def _copies(self, raw: Buffer, position: int, segment_start: int) -> list[Copy] | None:
-        """Copies from earlier segments for the chunk at ``position``; None when too few
-        bytes repeat to pay. Runs on the one matcher thread, so chunks are matched in
-        stream order and the output does not depend on the thread count."""
+    def _copies(self, raw: Buffer, position: int, segment_start: int) -> tuple[Detection | None, list[Copy] | None]:
+        """Copies from earlier segments for the chunk at ``position`` (None when too few
+        bytes repeat to pay), and the detection that chose to look it up, if one was
+        needed (the worker reuses it). Runs on the one matcher thread, so chunks are
+        matched in stream order and the output does not depend on the thread count."""
         assert self._blocks is not None
+        detection = None
+        if self._text_references:
+            detection = self._selector.detector.detect(raw)
+            if detection.kind is not DataKind.TEXT:
+                return detection, None
         copies = self._blocks.copies(raw, position, segment_start)
-        return copies if copied_bytes(copies) >= MIN_COPIED else None
+        return detection, copies if copied_bytes(copies) >= MIN_COPIED else None
 
     def drain(self) -> None:
         """Wait for every queued chunk and write it; the next chunk starts a new segment."""
@@ -220,7 +230,7 @@ class FrameWriter:
             self._matcher.shutdown(wait=True, cancel_futures=True)
 
     def _encode(self, job: _Job) -> _Result:
-        copies = job.matched.result() if job.matched is not None else None
+        detection, copies = job.matched.result() if job.matched is not None else (None, None)
         on_written = job.on_written
         if isinstance(job.source, PositionalChunk):
             raw, buf = job.source.load()
@@ -230,7 +240,7 @@ class FrameWriter:
             raw = job.source
         context = job.context
         frame_started = context is None or context.started
-        chunk = encode_chunk(raw, self._selector, context, copies)
+        chunk = encode_chunk(raw, self._selector, context, copies, detection)
         if chunk.strategy is not Strategy.RAW and on_written is not None:
             # The encoded data no longer refers to the input: recycle its buffer
             # now rather than when the chunk's turn to be written comes.
