@@ -95,8 +95,7 @@ def measure(data: bytes, runs: int, level: int, threads: int) -> list[dict[str, 
     with tempfile.TemporaryDirectory() as tmp:
         contestants = [
             _sigmalang(level, threads, data),
-            *(_sigmalang(level, threads, data, references=True) for _ in range(level < REFERENCE_LEVEL)),
-            _sigmalang(level, threads, data, references=False),
+            _sigmalang(level, threads, data, references=level < REFERENCE_LEVEL),
             _zstandard(level, threads, data),
             _zstandard(level, 1, data),
         ]

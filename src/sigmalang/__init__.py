@@ -49,12 +49,13 @@ def compress(
     *,
     threads: int = 0,
     chunk_size: int | None = None,
-    references: bool | None = None,
+    references: bool | str | None = None,
 ) -> bytes:
     """Compress ``data`` into one sigmalang stream.
 
-    ``references`` turns REFERENCE copies of far repeats on or off (default:
-    on from level 9). The output depends on the settings only, never on ``threads``.
+    ``references`` looks every chunk up for REFERENCE copies of far repeats
+    (True), only text chunks ("text") or none (False); default: every chunk
+    from level 9, none below. The output depends on the settings only, never on ``threads``.
     """
     return StreamingEncoder(level, threads, chunk_size, references=references).compress(data)
 

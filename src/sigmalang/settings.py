@@ -31,10 +31,10 @@ DEFAULT_REFERENCE_WINDOW = 128 * 1024 * 1024
 #: From this level on, every chunk is looked up for REFERENCE copies by
 #: default. Finding them costs 0.8-0.9 ms of CPU per MiB whether or not
 #: anything repeats (``benchmarks/adaptive.py`` prints it), a quarter of zstd
-#: -3's own time; below this level only text chunks are looked up (source
-#: trees, documents, logs: where versioned copies live), which keeps level 3
-#: near zstd -3's speed. ``references=True`` looks up every chunk at any
-#: level, ``references=False`` none.
+#: -3's own time, so below this level none is looked up unless asked:
+#: ``references=True`` (every chunk) or ``references="text"`` (chunks the
+#: detector reads as text: source trees, documents, logs, where versioned
+#: copies live; it pays only on the text). ``references=False``: none.
 REFERENCE_LEVEL = 9
 
 
@@ -81,7 +81,9 @@ class EncoderSettings:
     segment_size: int | None = None  # bytes of input sharing one zstd context (default DEFAULT_SEGMENT_SIZE)
     long_distance: bool | None = None  # zstd long-distance matching in segments (default: off)
     adaptive: bool = True  # False: no detector, every chunk is plain zstd at `level` (for comparison)
-    references: bool | None = None  # REFERENCE copies for every chunk (True) or none (False); default: see reference_scope
+    #: REFERENCE copies: True (every chunk looked up), "text" (text chunks only),
+    #: False (none), None (every chunk from REFERENCE_LEVEL or with a reference_window, else none).
+    references: bool | str | None = None
     reference_window: int | None = None  # output kept for copies and primed segments (0: neither)
 
     def __post_init__(self) -> None:
@@ -108,6 +110,8 @@ class EncoderSettings:
                 f"reference_window must be 0 (off) or a power of two from {MIN_REFERENCE_WINDOW} "
                 f"to {MAX_REFERENCE_WINDOW}, got {window!r}"
             )
+        if self.references not in (None, True, False, "text"):
+            raise ValueError(f'references must be True, False, "text" or None, got {self.references!r}')
         if self.references and window == 0:
             raise ValueError("references=True needs a reference_window other than 0")
 
@@ -115,11 +119,13 @@ class EncoderSettings:
         """Which chunks are matched against earlier segments (REFERENCE copies)."""
         if not self.adaptive or self.reference_window == 0:
             return ReferenceScope.NONE
+        if self.references == "text":
+            return ReferenceScope.TEXT
         if self.references is not None:
             return ReferenceScope.ALL if self.references else ReferenceScope.NONE
         if self.reference_window is not None or self.level >= REFERENCE_LEVEL:
             return ReferenceScope.ALL
-        return ReferenceScope.TEXT
+        return ReferenceScope.NONE
 
     def uses_references(self) -> bool:
         """Whether any chunk is matched against earlier segments."""

@@ -88,7 +88,7 @@ def test_levels_change_the_output_and_higher_is_not_larger():
 
 @pytest.mark.parametrize(
     "kwargs, name",
-    [(dict(level=0), "level"), (dict(level=20), "level"), (dict(threads=-1), "threads"), (dict(chunk_size=0), "chunk_size"), (dict(max_in_flight=0), "max_in_flight")],
+    [(dict(level=0), "level"), (dict(level=20), "level"), (dict(threads=-1), "threads"), (dict(chunk_size=0), "chunk_size"), (dict(max_in_flight=0), "max_in_flight"), (dict(references="all"), "references")],
 )
 def test_settings_are_validated_with_the_parameter_named(kwargs, name):
     with pytest.raises(ValueError, match=name):
@@ -98,7 +98,9 @@ def test_settings_are_validated_with_the_parameter_named(kwargs, name):
 @pytest.mark.parametrize(
     ("kwargs", "scope"),
     [
-        ({}, "text"),
+        ({}, "none"),
+        ({"references": "text"}, "text"),
+        ({"references": "text", "reference_window": 1 << 20}, "text"),
         ({"level": 9}, "all"),
         ({"references": True}, "all"),
         ({"references": False}, "none"),

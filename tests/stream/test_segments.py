@@ -53,6 +53,20 @@ def test_a_segment_opening_on_a_table_of_numbers_round_trips_at_the_faster_level
     assert len(blob) < len(encode(data, 100_000, 400_000, adaptive=False))
 
 
+def test_a_segment_chunk_whose_data_ends_early_is_an_error_not_a_hang():
+    from sigmalang.codecs.context import DecodeContext, EncodeContext
+
+    context = EncodeContext(1 << 20, long_distance=False)
+    first, second = TEXT[:100_000], TEXT[100_000:200_000]
+    parts = [context.compress(first, 3), context.compress(second, 3)]
+    decoder = DecodeContext()
+    out = bytearray(len(first))
+    decoder.decompress_into(parts[0], memoryview(out))
+    assert out == first
+    with pytest.raises(ValueError, match="expected 100000"):
+        decoder.decompress_into(parts[1][: len(parts[1]) // 2], memoryview(bytearray(len(second))))
+
+
 def test_segment_size_of_one_chunk_writes_independent_frames():
     chunks = chunks_of(encode(TEXT, 50_000, 50_000))
     assert not any(c.flags & (CHUNK_CONTINUES | CHUNK_SHARED) for c in chunks)

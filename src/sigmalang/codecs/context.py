@@ -96,8 +96,8 @@ class DecodeContext:
     """The decompressing side of one segment; chunks must be given in order.
 
     A zstd reader decodes each chunk's part of the frame straight into the
-    caller's buffer (a decompression object would return new bytes to copy,
-    which costs a fifth of decoding).
+    caller's buffer (a decompression object would return new bytes, to be
+    copied again into the output).
     """
 
     def __init__(self) -> None:

@@ -320,7 +320,7 @@ class StreamingEncoder:
         trial: bool | None = None,
         adaptive: bool = True,
         reference_window: int | None = None,
-        references: bool | None = None,
+        references: bool | str | None = None,
         settings: EncoderSettings | None = None,
     ) -> None:
         self.settings = settings or EncoderSettings(

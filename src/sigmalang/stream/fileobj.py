@@ -165,7 +165,7 @@ class SigmalangFile(io.BufferedIOBase):
         chunk_size: int | None = None,
         limits: Limits = DEFAULT_LIMITS,
         fileobj: BinaryIO | None = None,
-        references: bool | None = None,
+        references: bool | str | None = None,
     ) -> None:
         if mode not in _READ_MODES | _WRITE_MODES:
             raise ValueError(f"invalid mode {mode!r}: use one of 'rb', 'wb', 'ab', 'xb'")
@@ -376,7 +376,7 @@ def open(  # noqa: A001 - the point is to mirror gzip.open
     threads: int = 0,
     chunk_size: int | None = None,
     limits: Limits = DEFAULT_LIMITS,
-    references: bool | None = None,
+    references: bool | str | None = None,
     encoding: str | None = None,
     errors: str | None = None,
     newline: str | None = None,
