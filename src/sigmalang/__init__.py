@@ -11,7 +11,7 @@ from .codecs.base import Strategy
 from .errors import ChecksumError, FormatError, LimitError, SigmalangError, TruncatedError
 from .format.limits import Limits
 from .pool import BufferPool, PoolStats
-from .settings import DEFAULT_LEVEL, MAX_LEVEL, MIN_LEVEL, EncoderSettings
+from .settings import DEFAULT_LEVEL, MAX_LEVEL, MIN_LEVEL, EncoderSettings, References
 from .stream.decoder import StreamingDecoder
 from .stream.encoder import StreamingEncoder
 from .stream.fileobj import SigmalangFile, open
@@ -49,7 +49,7 @@ def compress(
     *,
     threads: int = 0,
     chunk_size: int | None = None,
-    references: bool | str | None = None,
+    references: References = None,
 ) -> bytes:
     """Compress ``data`` into one sigmalang stream.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import os
 from dataclasses import dataclass
+from typing import Literal, Union
 
 MIN_LEVEL = 1
 MAX_LEVEL = 19
@@ -36,6 +37,10 @@ DEFAULT_REFERENCE_WINDOW = 128 * 1024 * 1024
 #: detector reads as text: source trees, documents, logs, where versioned
 #: copies live; it pays only on the text). ``references=False``: none.
 REFERENCE_LEVEL = 9
+
+
+#: What ``references=`` takes: True (every chunk), "text" (text chunks), False (none), None (by level).
+References = Union[bool, Literal["text"], None]
 
 
 class ReferenceScope(enum.Enum):
@@ -83,7 +88,7 @@ class EncoderSettings:
     adaptive: bool = True  # False: no detector, every chunk is plain zstd at `level` (for comparison)
     #: REFERENCE copies: True (every chunk looked up), "text" (text chunks only),
     #: False (none), None (every chunk from REFERENCE_LEVEL or with a reference_window, else none).
-    references: bool | str | None = None
+    references: References = None
     reference_window: int | None = None  # output kept for copies and primed segments (0: neither)
 
     def __post_init__(self) -> None:
@@ -113,7 +118,7 @@ class EncoderSettings:
         if self.references not in (None, True, False, "text"):
             raise ValueError(f'references must be True, False, "text" or None, got {self.references!r}')
         if self.references and window == 0:
-            raise ValueError("references=True needs a reference_window other than 0")
+            raise ValueError(f"references={self.references!r} needs a reference_window other than 0")
 
     def reference_scope(self) -> ReferenceScope:
         """Which chunks are matched against earlier segments (REFERENCE copies)."""

@@ -24,7 +24,7 @@ from ..format.constants import CHUNK_CONTINUES, CHUNK_PRIMED, CHUNK_SHARED, GLYP
 from ..format.glyphs import IndexBuilder, chunk_fields, chunk_glyph_head, encode_end_glyph, encode_glyph
 from ..parallel import StreamingPlan
 from ..pool import BufferPool
-from ..settings import EncoderSettings, ReferenceScope
+from ..settings import EncoderSettings, References, ReferenceScope
 from .pipeline import OrderedPipeline
 from .planning import SAMPLE_CHUNKS, plan_threads
 from .reader import PositionalChunk, positional_chunks, read_chunks
@@ -320,7 +320,7 @@ class StreamingEncoder:
         trial: bool | None = None,
         adaptive: bool = True,
         reference_window: int | None = None,
-        references: bool | str | None = None,
+        references: References = None,
         settings: EncoderSettings | None = None,
     ) -> None:
         self.settings = settings or EncoderSettings(

@@ -19,7 +19,7 @@ from ..codecs.base import Buffer
 from ..format.index import FileIndex, SeekPoint, read_file_index
 from ..format.limits import DEFAULT_LIMITS, Limits
 from ..pool import BufferPool
-from ..settings import STREAM_CHUNK_SIZE, EncoderSettings
+from ..settings import STREAM_CHUNK_SIZE, EncoderSettings, References
 from .decoder import READ_SIZE, StreamingDecoder
 from .encoder import FrameWriter
 from .reader import at_start
@@ -165,7 +165,7 @@ class SigmalangFile(io.BufferedIOBase):
         chunk_size: int | None = None,
         limits: Limits = DEFAULT_LIMITS,
         fileobj: BinaryIO | None = None,
-        references: bool | str | None = None,
+        references: References = None,
     ) -> None:
         if mode not in _READ_MODES | _WRITE_MODES:
             raise ValueError(f"invalid mode {mode!r}: use one of 'rb', 'wb', 'ab', 'xb'")
@@ -376,7 +376,7 @@ def open(  # noqa: A001 - the point is to mirror gzip.open
     threads: int = 0,
     chunk_size: int | None = None,
     limits: Limits = DEFAULT_LIMITS,
-    references: bool | str | None = None,
+    references: References = None,
     encoding: str | None = None,
     errors: str | None = None,
     newline: str | None = None,
