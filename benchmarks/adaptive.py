@@ -131,7 +131,7 @@ def detection_share(data: bytes) -> float:
     return detect / encode
 
 
-#: The default level looking up REFERENCE copies (which it does not) in every chunk, and in text chunks.
+#: Level 3 with REFERENCE copies looked up in every chunk, and in text chunks only (the default looks up none).
 REFS = "sigmalang -3 --refs"
 TEXT_REFS = "sigmalang -3 --text-refs"
 
