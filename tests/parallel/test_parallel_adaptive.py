@@ -176,3 +176,15 @@ def test_sizer_learns_from_chunks_finished_behind_the_head():
     assert next(it) is True
     assert len(sizer.seen) >= 12  # observed as they finished, before the head came back
     assert list(it) == list(range(1, 40))
+
+
+def test_a_known_stream_length_replaces_the_long_stream_assumption():
+    def work(x):
+        return x * 2
+
+    unknown = optimize_streaming(work, (i for i in range(100)))
+    assert any("no len()" in w for w in unknown.warnings)
+    known = optimize_streaming(work, (i for i in range(100)), expected_items=100)
+    assert known.n_items == 100 and not any("no len()" in w for w in known.warnings)
+    # A real length wins over the hint.
+    assert optimize_streaming(work, list(range(50)), expected_items=100).n_items == 50

@@ -42,6 +42,7 @@ def test_optimize_rejects(kwargs, name):
         ({"memory_threshold": 2}, "memory_threshold"),
         ({"memory_threshold": "high"}, "memory_threshold"),
         ({"buffer_size": 0}, "buffer_size"),
+        ({"expected_items": 0}, "expected_items"),
         ({"enable_adaptive_chunking": "yes"}, "enable_adaptive_chunking"),
         ({"enable_memory_backpressure": 1}, "enable_memory_backpressure"),
         ({"pool_manager": "pool"}, "pool_manager"),

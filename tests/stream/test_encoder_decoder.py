@@ -176,6 +176,7 @@ def test_threads_zero_plans_with_the_parallel_engine_and_keeps_the_output():
     plan = planned.last_plan
     assert plan is not None and plan.backend in ("serial", "threads") and plan.n_jobs >= 1
     assert "Measured" in plan.explain()
+    assert plan.n_items == 3 and not any("no len()" in w for w in plan.warnings)  # the input size gives the chunk count
     serial = io.BytesIO()
     StreamingEncoder(threads=1, chunk_size=1 << 20).encode_stream(io.BytesIO(data), serial, size=len(data))
     assert out.getvalue() == serial.getvalue()

@@ -109,8 +109,11 @@ def _decide(
     pool_manager: Any,
     plan_type: type[Plan] = Plan,
     extra: dict[str, Any] | None = None,
+    expected_items: int | None = None,
 ) -> Plan:
     sample, n_items, source = _take_sample(data, sample_size)
+    if n_items is None:
+        n_items = expected_items
     warnings: list[str] = []
     extra = extra or {}
     if not sample:
@@ -227,8 +230,13 @@ def optimize_streaming(
     memory_threshold: float = 0.8,
     buffer_size: int | None = None,
     memory_reader: Callable[[], float] | None = None,
+    expected_items: int | None = None,
 ) -> StreamingPlan:
     """Plan a lazy run (imap) over a stream: optimize() plus run-time controls.
+
+    expected_items is the stream's length when the caller knows it but the
+    iterable has no len() (chunks of a file of known size); without either,
+    the plan assumes a long stream and says so in its warnings.
 
     Adaptive chunking is used only when enabled and the work is heterogeneous
     (item-time CV > 0.3). buffer_size (chunks in flight) defaults to
@@ -245,11 +253,12 @@ def optimize_streaming(
     _validate.fraction("memory_threshold", memory_threshold)
     _validate.positive_int("buffer_size", buffer_size, allow_none=True)
     _validate.optional_callable("memory_reader", memory_reader)
+    _validate.positive_int("expected_items", expected_items, allow_none=True)
 
     plan = _decide(
         func, iterable, sample_size=sample_size, target_chunk_duration=target_chunk_duration,
         max_workers=max_workers, memory_budget=memory_budget, backends=backends,
-        pool_manager=pool_manager, plan_type=StreamingPlan,
+        pool_manager=pool_manager, plan_type=StreamingPlan, expected_items=expected_items,
         extra={
             "pool_manager": pool_manager,
             "memory_threshold": memory_threshold,

@@ -382,7 +382,8 @@ class StreamingEncoder:
                 sample = list(islice(read_chunks(src, BufferPool(chunk_size)), SAMPLE_CHUNKS))
                 views = [memoryview(buf)[:n] for buf, n in sample]
             if len(views) == SAMPLE_CHUNKS:
-                threads, self.last_plan = plan_threads(views, self.settings)
+                chunk_count = -(-size // chunk_size) if size else None
+                threads, self.last_plan = plan_threads(views, self.settings, chunk_count)
         writer = FrameWriter(dst.write, self.settings, threads, chunk_size, input_size=size)
         pool = BufferPool.for_in_flight(chunk_size, writer.max_in_flight)
         self.last_pool = pool

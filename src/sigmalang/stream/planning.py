@@ -15,8 +15,11 @@ from ..settings import EncoderSettings, available_cores
 SAMPLE_CHUNKS = 2
 
 
-def plan_threads(sample: list[Buffer], settings: EncoderSettings) -> tuple[int, StreamingPlan]:
-    """Worker threads for the encoder, from measuring it on ``sample`` chunks."""
+def plan_threads(
+    sample: list[Buffer], settings: EncoderSettings, chunk_count: int | None = None
+) -> tuple[int, StreamingPlan]:
+    """Worker threads for the encoder, from measuring it on ``sample`` chunks
+    (``chunk_count``: the input's chunks, when its size is known)."""
     selector = AdaptiveCompressionSelector(settings.level, trial=settings.trial, adaptive=settings.adaptive)
     plan = optimize_streaming(
         partial(encode_chunk, selector=selector),
@@ -24,6 +27,7 @@ def plan_threads(sample: list[Buffer], settings: EncoderSettings) -> tuple[int, 
         sample_size=len(sample),
         max_workers=available_cores(),
         backends=("serial", "threads"),
+        expected_items=chunk_count,
     )
     threads = plan.n_jobs if plan.backend == "threads" else 1
     return max(1, threads), plan
