@@ -219,7 +219,8 @@ def bench_workload(w: Workload, cores: int, quick: bool) -> dict[str, Any]:
 
 
 def bench_adaptive(quick: bool) -> list[dict[str, Any]]:
-    """Adaptive vs static chunks on the same streaming plan (generators)."""
+    """Adaptive vs static chunks on the same streaming plan (generators whose
+    length is given, as a caller that knows it would: expected_items)."""
     out = []
     n_iid, n_drift, n_grow = (300, 900, 1000) if quick else (600, 1800, 2000)
     streams = (
@@ -230,7 +231,7 @@ def bench_adaptive(quick: bool) -> list[dict[str, Any]]:
         ("shrinking x16", _growing_loops(n_grow, shrink=True)),
     )
     for name, loops in streams:
-        plan = optimize_streaming(hetero, iter(loops), enable_adaptive_chunking=True)
+        plan = optimize_streaming(hetero, iter(loops), enable_adaptive_chunking=True, expected_items=len(loops))
         static = dataclasses.replace(plan, use_adaptive_chunking=False, adaptive_chunking_params=None)
         times: dict[str, list[float]] = {"adaptive": [], "static": []}
         for _ in range(1 if quick else 2):

@@ -1,5 +1,6 @@
 """Adaptive chunk sizing: direction, bounds, and chunks still running together."""
 
+import dataclasses
 import threading
 import time
 
@@ -188,3 +189,41 @@ def test_a_known_stream_length_replaces_the_long_stream_assumption():
     assert known.n_items == 100 and not any("no len()" in w for w in known.warnings)
     # A real length wins over the hint.
     assert optimize_streaming(work, list(range(50)), expected_items=100).n_items == 50
+
+
+def _chunk_sizes(data, plan):
+    """Sizes of the chunks a run hands back, from its progress calls (in order)."""
+    done = [0]
+    list(imap(lambda x: x, data, plan, progress=lambda n, total: done.append(n)))
+    return [b - a for a, b in zip(done, done[1:])]
+
+
+def test_adaptive_runs_of_known_length_end_with_smaller_chunks():
+    from sigmalang.parallel._execute import TAIL_WAVES
+
+    params = adaptive_params(40, 0.2, 0.5)  # instant items: the sizer grows chunks toward 160
+    plan = StreamingPlan(backend="threads", n_jobs=2, chunksize=40, buffer_size=8,
+                         use_adaptive_chunking=True, adaptive_chunking_params=params)
+
+    def within_tail_bound(sizes):
+        """No chunk above a TAIL_WAVES-th per worker of what was left (or the minimum)."""
+        start = 0
+        for size in sizes:
+            if size > max(params["min_chunksize"], -(-(2000 - start) // (TAIL_WAVES * 2))):
+                return False
+            start += size
+        return True
+
+    sized = _chunk_sizes(list(range(2000)), plan)
+    assert sum(sized) == 2000 and within_tail_bound(sized) and sized[-1] < max(sized)
+    # A generator has no length: the plan's expected_items stands in for it.
+    known = _chunk_sizes(iter(range(2000)), dataclasses.replace(plan, expected_items=2000))
+    assert sum(known) == 2000 and within_tail_bound(known)
+    # Without either, the last chunks keep the sizer's size.
+    unknown = _chunk_sizes(iter(range(2000)), plan)
+    assert sum(unknown) == 2000 and not within_tail_bound(unknown)
+
+
+def test_static_runs_keep_their_chunk_size_to_the_end():
+    plan = StreamingPlan(backend="threads", n_jobs=2, chunksize=40, buffer_size=8)
+    assert set(_chunk_sizes(list(range(2000)), plan)) == {40}

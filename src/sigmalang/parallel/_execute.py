@@ -145,13 +145,24 @@ class _Pooled:
     def _room(self) -> bool:
         return len(self.running) < self.max_running and self.items_out < self.max_items
 
+    def _next_size(self) -> int:
+        """The sizer's chunk size; near the end of a run of known length, an
+        adaptive run takes at most 1/TAIL_WAVES of the remaining items per
+        worker (never below the sizer's minimum), so the workers finish close
+        together instead of one running the last long chunk alone."""
+        size = self.sizer.next_size()
+        if self.sizer.adaptive and self.total is not None:
+            share = -(-(self.total - self.pulled) // (TAIL_WAVES * self.n_jobs))
+            size = min(size, max(self.sizer.min_size, share))
+        return size
+
     def _fill(self, pool: Executor) -> None:
         while not self.exhausted and self._room():
             if self.gate is not None and self.gate.over():
                 if self.order:
                     return  # drain results first; intake stays paused
                 self.gate.wait()
-            size = self.sizer.next_size()
+            size = self._next_size()
             chunk = list(itertools.islice(self.source, size))
             if not chunk:
                 self.exhausted = True
@@ -239,6 +250,9 @@ class _Pooled:
 
 #: Adaptive chunks at least this long (seconds) are not queued behind running ones.
 NO_QUEUE_DURATION = 0.02
+#: Near the end of a run of known length, an adaptive chunk holds at most the
+#: remaining items / (TAIL_WAVES x workers) (guided self-scheduling).
+TAIL_WAVES = 2
 
 
 def running_window(
@@ -289,6 +303,8 @@ def _run(
     collect: bool = False,
 ) -> Iterator[Any]:
     total = _length(data)
+    if total is None and isinstance(plan, StreamingPlan):
+        total = plan.expected_items
     source = iter(data)
     sizer, buffer_size, manager, gate = _settings(plan, pool_manager)
     if plan.backend == "serial":

@@ -264,6 +264,7 @@ def optimize_streaming(
             "memory_threshold": memory_threshold,
             "memory_backpressure_enabled": enable_memory_backpressure,
             "memory_reader": memory_reader,
+            "expected_items": expected_items,
         },
     )
     m = plan.measurements

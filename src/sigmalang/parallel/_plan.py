@@ -130,10 +130,14 @@ class StreamingPlan(Plan):
     memory_threshold: float = 0.8
     pool_manager: Any = field(default=None, repr=False, compare=False)
     memory_reader: Any = field(default=None, repr=False, compare=False)
+    #: The stream's length as the caller gave it (optimize_streaming's expected_items):
+    #: runs of the plan over data without len() size their last adaptive chunks by it.
+    expected_items: int | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
         _validate.positive_int("buffer_size", self.buffer_size)
+        _validate.positive_int("expected_items", self.expected_items, allow_none=True)
         _validate.fraction("memory_threshold", self.memory_threshold)
         _validate.pool_manager("pool_manager", self.pool_manager)
         _validate.optional_callable("memory_reader", self.memory_reader)
