@@ -186,7 +186,8 @@ def test_a_known_stream_length_replaces_the_long_stream_assumption():
     unknown = optimize_streaming(work, (i for i in range(100)))
     assert any("no len()" in w for w in unknown.warnings)
     known = optimize_streaming(work, (i for i in range(100)), expected_items=100)
-    assert known.n_items == 100 and not any("no len()" in w for w in known.warnings)
+    assert known.n_items == known.expected_items == 100 and not any("no len()" in w for w in known.warnings)
+    assert "stream length     100 items (given)" in known.explain()
     # A real length wins over the hint.
     assert optimize_streaming(work, list(range(50)), expected_items=100).n_items == 50
 

@@ -154,6 +154,8 @@ class StreamingPlan(Plan):
             )
         else:
             lines.append("  adaptive chunks   off")
+        if self.expected_items is not None:
+            lines.append(f"  stream length     {self.expected_items} items (given)")
         if self.memory_backpressure_enabled:
             lines.append(
                 f"  backpressure      on: intake pauses while memory in use > "
