@@ -67,6 +67,13 @@ def test_a_segment_chunk_whose_data_ends_early_is_an_error_not_a_hang():
         decoder.decompress_into(parts[1][: len(parts[1]) // 2], memoryview(bytearray(len(second))))
 
 
+def test_the_push_decoder_yields_bytes_for_chunks_of_shared_frames():
+    blob = encode(TEXT, 50_000, 200_000)
+    decoder = StreamingDecoder(2)
+    parts = [*decoder.feed(blob), *decoder.flush()]
+    assert all(type(part) is bytes for part in parts) and b"".join(parts) == TEXT
+
+
 def test_segment_size_of_one_chunk_writes_independent_frames():
     chunks = chunks_of(encode(TEXT, 50_000, 50_000))
     assert not any(c.flags & (CHUNK_CONTINUES | CHUNK_SHARED) for c in chunks)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import enum
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -10,6 +12,28 @@ if TYPE_CHECKING:
     from .context import DecodeContext
 
 Buffer = bytes | bytearray | memoryview
+
+
+def uninitialised_bytes(size: int) -> tuple[bytes | bytearray, memoryview]:
+    """A new object of ``size`` bytes and a writable view of its storage, to be
+    filled before anyone else sees the object (decoders write output into it).
+
+    On CPython this is ``PyBytes_FromStringAndSize(NULL, size)`` — the documented
+    way C extensions build a bytes object before anyone else can see it — so
+    the result needs no final copy. Elsewhere (and for size 0) it is a
+    ``bytearray``, which the caller converts at the end.
+    """
+    if sys.implementation.name == "cpython" and size > 0:
+        api = ctypes.pythonapi
+        api.PyBytes_FromStringAndSize.restype = ctypes.py_object
+        api.PyBytes_FromStringAndSize.argtypes = (ctypes.c_void_p, ctypes.c_ssize_t)
+        api.PyBytes_AsString.restype = ctypes.c_void_p
+        api.PyBytes_AsString.argtypes = (ctypes.py_object,)
+        result = api.PyBytes_FromStringAndSize(None, size)
+        storage = (ctypes.c_char * size).from_address(api.PyBytes_AsString(result))
+        return result, memoryview(storage).cast("B")
+    buffer = bytearray(size)
+    return buffer, memoryview(buffer)
 
 
 class Strategy(enum.IntEnum):

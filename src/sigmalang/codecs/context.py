@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import zstandard
 
-from .base import Buffer
+from .base import Buffer, uninitialised_bytes
 
 MAX_WINDOW_LOG = 26
 #: Compressed bytes a segment's reader takes from a chunk at a time.
@@ -111,10 +111,10 @@ class DecodeContext:
             raise ValueError("a segment's frame can only be primed before its first chunk")
         self._prime = content
 
-    def decompress(self, data: Buffer, expected: int) -> bytearray:
-        out = bytearray(expected)
-        self.decompress_into(data, memoryview(out))
-        return out
+    def decompress(self, data: Buffer, expected: int) -> bytes:
+        out, view = uninitialised_bytes(expected)
+        self.decompress_into(data, view)
+        return out if isinstance(out, bytes) else bytes(out)
 
     def decompress_into(self, data: Buffer, out: memoryview) -> None:
         """Decode one chunk's part of the frame into ``out``, which it must fill exactly."""

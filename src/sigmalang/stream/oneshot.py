@@ -9,11 +9,10 @@ its slice of the final ``bytes`` object.
 
 from __future__ import annotations
 
-import ctypes
 import io
-import sys
 from collections import deque
 
+from ..codecs.base import uninitialised_bytes
 from ..codecs.context import DecodeContext
 from ..codecs.reference import OutputHistory
 from ..codecs.registry import PendingReference, decode_chunk_into, prime_range
@@ -29,26 +28,6 @@ from .segments import SegmentTracker
 #: such inputs take the chunk-by-chunk path, which allocates one chunk at a time.
 MAX_TRUSTED_EXPANSION = 256
 ALWAYS_TRUSTED = 64 * 1024 * 1024
-
-
-def _uninitialised_bytes(size: int) -> tuple[bytes | bytearray, memoryview]:
-    """A new object of ``size`` bytes and a writable view of its storage.
-
-    On CPython this is ``PyBytes_FromStringAndSize(NULL, size)`` — the documented
-    way C extensions build a bytes object before anyone else can see it — so
-    the result needs no final copy. Elsewhere a ``bytearray`` is converted at the end.
-    """
-    if sys.implementation.name == "cpython" and size > 0:
-        api = ctypes.pythonapi
-        api.PyBytes_FromStringAndSize.restype = ctypes.py_object
-        api.PyBytes_FromStringAndSize.argtypes = (ctypes.c_void_p, ctypes.c_ssize_t)
-        api.PyBytes_AsString.restype = ctypes.c_void_p
-        api.PyBytes_AsString.argtypes = (ctypes.py_object,)
-        result = api.PyBytes_FromStringAndSize(None, size)
-        storage = (ctypes.c_char * size).from_address(api.PyBytes_AsString(result))
-        return result, memoryview(storage).cast("B")
-    buffer = bytearray(size)
-    return buffer, memoryview(buffer)
 
 
 _Job = tuple[ChunkGlyph, memoryview, DecodeContext, int, "OutputHistory | None"]
@@ -77,7 +56,7 @@ def decompress_in_place(data: bytes, threads: int, max_in_flight: int | None, li
     if index is None or index.total_raw > ALWAYS_TRUSTED + MAX_TRUSTED_EXPANSION * len(data):
         return None
     total = index.total_raw
-    result, out = _uninitialised_bytes(total)
+    result, out = uninitialised_bytes(total)
     pipeline = OrderedPipeline(_decode_job, threads, max_in_flight)
     try:
         position, chunks = _decode_all(data, out, total, pipeline, limits, max_in_flight)
