@@ -157,11 +157,7 @@ class BlockIndex:
         zstd's) and lie within the window become copies. Adjacent copies from
         adjacent sources merge into one.
         """
-        return self.match(Blocks.of(data), position, segment_start)
-
-    def match(self, blocks: "Blocks", position: int, segment_start: int) -> list[Copy]:
-        """``copies`` for blocks already cut and hashed (which may happen on any thread;
-        matching must follow stream order)."""
+        blocks = Blocks.of(data)
         starts, ends, keys = blocks.starts, blocks.ends, blocks.keys
         latest, earlier = self._latest, self._earlier
         offsets = [position + a for a in starts]

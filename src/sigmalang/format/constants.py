@@ -37,7 +37,7 @@ CHUNK_PRIMED = 0x04  # first SHARED chunk of a segment whose frame uses earlier 
 CHUNK_KNOWN_FLAGS = CHUNK_CONTINUES | CHUNK_SHARED | CHUNK_PRIMED
 
 CHECKSUM_SIZE = 8  # xxh3-64 of a chunk's raw bytes
-DATA_CHECKSUM_SIZE = 4  # low 32 bits of xxh3-64 of a chunk's encoded data
+DATA_CHECKSUM_SIZE = 4  # low 32 bits of xxh3-64 of a chunk's fields, seeded with xxh3-64 of its encoded data
 NO_INDEX = 0xFFFF_FFFF_FFFF_FFFF
 
 # END payload: total raw length, chunk count, checksum of chunk checksums,
