@@ -136,7 +136,13 @@ class BlockIndex:
     from an earlier segment, so a block repeated inside the current segment
     (zstd's business) does not hide an occurrence a copy may use. Memory is a
     few dictionary entries per block of the window (``benchmarks/adaptive.py``
-    prints the mean block size), whatever the input size.
+    prints the mean block size), whatever the input size. Blocks are forgotten
+    a chunk at a time, once the whole chunk lies beyond the window.
+
+    The lookups run on the encoder's matcher thread while workers compress:
+    they stay in few, C-level passes over each chunk's blocks (``map``,
+    ``dict.update``), so the matcher seldom holds the interpreter lock long
+    enough to keep a worker waiting after its zstd call.
     """
 
     def __init__(self, window: int) -> None:
@@ -145,7 +151,7 @@ class BlockIndex:
         self.window = window
         self._latest: dict[int, int] = {}  # digest -> offset of its latest occurrence
         self._earlier: dict[int, int] = {}  # digest -> latest occurrence before the latest one's segment
-        self._order: deque[tuple[int, int]] = deque()
+        self._chunks: deque[tuple[int, list[int], list[int]]] = deque()  # (end, block offsets, digests)
 
     def __len__(self) -> int:
         return len(self._latest)
@@ -159,44 +165,42 @@ class BlockIndex:
         """
         blocks = Blocks.of(data)
         starts, ends, keys = blocks.starts, blocks.ends, blocks.keys
-        latest, earlier = self._latest, self._earlier
-        offsets = [position + a for a in starts]
-        known = [i for i, key in enumerate(keys) if key in latest]
-        # Digests never seen before (most of them) go in at once; a digest
-        # either was known before this chunk or not, so the two groups share none.
-        if len(known) < len(keys):
-            fresh = set(known)
-            latest.update((keys[i], offsets[i]) for i in range(len(keys)) if i not in fresh)
+        latest, earlier, window = self._latest, self._earlier, self.window
+        offsets = list(map(position.__add__, starts))
+        found = list(map(latest.get, keys))  # occurrences before this chunk
+        latest.update(zip(keys, offsets))
         copies: list[Copy] = []
-        for i in known:
-            key, here, length = keys[i], offsets[i], ends[i] - starts[i]
-            last = latest[key]
-            source = last if last + length <= segment_start else earlier.get(key, -1)
-            if source >= 0 and here - source <= self.window:
-                _add_copy(copies, starts[i], length, here - source)
+        run_start = run_end = run_distance = 0
+        for i, last in enumerate(found):
+            if last is None:
+                continue
+            key, here, end = keys[i], offsets[i], ends[i]
+            source = last if last + end - starts[i] <= segment_start else earlier.get(key, -1)
             if last < segment_start:
                 earlier[key] = last
-            latest[key] = here
-        self._order.extend(zip(offsets, keys))
-        self._forget_before(position + blocks.size - self.window)
+            distance = here - source
+            if source < 0 or distance > window:
+                continue
+            if distance == run_distance and starts[i] == run_end:
+                run_end = end
+                continue
+            if run_distance:
+                copies.append(Copy(run_start, run_end - run_start, run_distance))
+            run_start, run_end, run_distance = starts[i], end, distance
+        if run_distance:
+            copies.append(Copy(run_start, run_end - run_start, run_distance))
+        self._chunks.append((position + blocks.size, offsets, keys))
+        self._forget_before(position + blocks.size - window)
         return copies
 
     def _forget_before(self, offset: int) -> None:
-        order, latest, earlier = self._order, self._latest, self._earlier
-        while order and order[0][0] < offset:
-            old, key = order.popleft()
-            if latest.get(key) == old:
-                del latest[key]
-                earlier.pop(key, None)
-            elif earlier.get(key) == old:
-                del earlier[key]
-
-
-def _add_copy(copies: list[Copy], start: int, length: int, distance: int) -> None:
-    """Append a copy, merged with the previous one when both are contiguous."""
-    if copies:
-        last = copies[-1]
-        if last.start + last.length == start and last.distance == distance:
-            copies[-1] = Copy(last.start, last.length + length, distance)
-            return
-    copies.append(Copy(start, length, distance))
+        """Drop the blocks of every chunk that ends at or before ``offset``."""
+        chunks, latest, earlier = self._chunks, self._latest, self._earlier
+        while chunks and chunks[0][0] <= offset:
+            _, offsets, keys = chunks.popleft()
+            for old, key in zip(offsets, keys):
+                if latest.get(key) == old:
+                    del latest[key]
+                    earlier.pop(key, None)
+                elif earlier.get(key) == old:
+                    del earlier[key]
