@@ -57,6 +57,19 @@ def test_copies_never_reach_beyond_the_window():
     assert len(index) < 200  # the old blocks were forgotten, not just skipped
 
 
+def test_a_chunk_partly_beyond_the_window_gives_copies_only_from_its_part_within():
+    window = 1 << 20
+    index = BlockIndex(window)
+    index.copies(TEXT[:300_000], 0, 0)
+    # At 1.1 MB the chunk at 0..300 KB is still remembered (it ends within the window)...
+    late = 1_100_000
+    head = index.copies(TEXT[:100_000], late, late)
+    assert head == []  # ...but its first 100 KB lie more than a window back
+    tail = index.copies(TEXT[200_000:300_000], late + 100_000, late + 100_000)
+    assert sum(c.length for c in tail) > 80_000
+    assert all(c.distance <= window for c in tail)
+
+
 def test_adjacent_copies_from_adjacent_sources_merge():
     index = BlockIndex(1 << 20)
     index.copies(TEXT[:200_000], 0, 0)
