@@ -14,9 +14,14 @@ SELECT = AdaptiveCompressionSelector(3)
 
 def test_random_bytes_get_a_fast_attempt_and_are_stored_raw():
     choice = SELECT.choose(corpus.random_bytes(MIB))
-    assert (choice.strategy, choice.level, choice.kind) == (Strategy.PATTERN, 1, DataKind.INCOMPRESSIBLE)
+    assert (choice.strategy, choice.level, choice.kind) == (Strategy.PATTERN, 2, DataKind.INCOMPRESSIBLE)
     encoded, _ = SELECT.encode(corpus.random_bytes(MIB))
     assert encoded.strategy is Strategy.RAW
+
+
+def test_the_fast_attempt_never_uses_a_higher_level_than_asked_for():
+    choice = AdaptiveCompressionSelector(1).choose(corpus.random_bytes(MIB))
+    assert (choice.level, choice.kind) == (1, DataKind.INCOMPRESSIBLE)
 
 
 def test_duplicated_compressed_data_still_shrinks():

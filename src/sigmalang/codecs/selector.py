@@ -31,6 +31,12 @@ MIN_GAIN = 1.03
 LEVEL_TRIAL_SAMPLE = 64 * 1024
 #: The faster level a level trial tries against the selector's own.
 FAST_LEVEL = 1
+#: The zstd level compressed or random-looking chunks get (or the selector's own,
+#: if lower): level 2 finds a little more than level 1 in compressed containers
+#: (zip directories, members stored twice) at the same speed on such data, while
+#: level 3 takes about four times as long for little more (the "compressed" rows
+#: of ``benchmarks/adaptive.py``).
+INCOMPRESSIBLE_LEVEL = 2
 #: Kinds whose chunks try FAST_LEVEL (binaries and numbers measured no gain from it).
 _LEVEL_TRIAL_KINDS = frozenset({DataKind.TEXT, DataKind.STRUCTURED})
 
@@ -91,7 +97,8 @@ class AdaptiveCompressionSelector:
             # Measured: compressed files often repeat (the same archive twice, shared
             # members), which a fast zstd level still finds at > 1 GB/s; a chunk
             # that does not shrink is stored RAW by encode().
-            return Choice(Strategy.PATTERN, 1, kind=kind, reason=f"{detection.subtype}: fast attempt at level 1")
+            level = min(self.level, INCOMPRESSIBLE_LEVEL)
+            return Choice(Strategy.PATTERN, level, kind=kind, reason=f"{detection.subtype}: fast attempt at level {level}")
         if kind is DataKind.NUMERIC:
             return self._trial(raw, detection, self._numeric_candidates(detection.width))
         if self.trial and kind is DataKind.BINARY:
