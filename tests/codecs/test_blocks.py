@@ -2,12 +2,17 @@
 
 import random
 
+import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sigmalang import corpus
+from sigmalang.codecs import blocks
 from sigmalang.codecs.blocks import MAX_BLOCK, MIN_BLOCK, BlockIndex, Blocks, content_boundaries, looks_random
 from sigmalang.codecs.reference import Copy
+
+native = pytest.mark.skipif(blocks._cutter is None, reason="sigmalang.codecs._cutter was not built (no C compiler)")
 
 TEXT = corpus.log_text(400_000)
 
@@ -36,6 +41,50 @@ def test_an_insertion_moves_only_nearby_boundaries():
 def test_runs_of_zero_bytes_are_cut_at_the_maximum_block_size():
     assert content_boundaries(bytes(200_000)) == [MAX_BLOCK, 2 * MAX_BLOCK, 3 * MAX_BLOCK, 200_000]
     assert content_boundaries(bytes(3 * MAX_BLOCK + 100)) == [MAX_BLOCK, 2 * MAX_BLOCK, 3 * MAX_BLOCK + 100]
+
+
+# -- the native cutter finds what the numpy path finds -----------------------------
+def _both(data: bytes, simd: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    native_hits = np.frombuffer(blocks._cutter.candidates(data, simd=simd), dtype="<i8")
+    return native_hits, blocks._candidates_numpy(memoryview(data))
+
+
+@native
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=5000), st.booleans())
+def test_native_candidates_equal_numpy_ones(data, simd):
+    native_hits, numpy_hits = _both(data, simd)
+    assert native_hits.tolist() == numpy_hits.tolist()
+
+
+@native
+@pytest.mark.parametrize("simd", [True, False])
+def test_native_candidates_equal_numpy_ones_on_real_text_at_every_alignment(simd):
+    for skip in range(5):  # the SIMD path's 32-window steps and the plain tail, at each offset
+        native_hits, numpy_hits = _both(TEXT[skip:], simd)
+        assert len(numpy_hits) > 50
+        assert native_hits.tolist() == numpy_hits.tolist()
+
+
+@native
+def test_native_candidates_keep_every_hit_when_the_data_is_full_of_them():
+    # A 16-byte pattern with a hit in it, repeated: far more candidates than
+    # the first guess of the output size, so the scan runs again with room for all.
+    rng = random.Random(5)
+    while True:
+        data = rng.randbytes(16) * 300
+        numpy_hits = blocks._candidates_numpy(memoryview(data))
+        if len(numpy_hits) > len(data) // 1024 + 64:
+            break
+    for simd in (True, False):
+        native_hits, _ = _both(data, simd)
+        assert native_hits.tolist() == numpy_hits.tolist()
+
+
+@native
+def test_the_native_cutter_is_the_one_in_use_when_built():
+    assert blocks.CUTTER == "native"
+    assert blocks._candidates is blocks._candidates_native
 
 
 # -- the block index -------------------------------------------------------------
