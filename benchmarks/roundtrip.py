@@ -27,7 +27,7 @@ import zstandard
 import sigmalang
 from _timing import BestTimes
 from sigmalang.corpus import mixed
-from sigmalang.settings import REFERENCE_LEVEL, TEXT_REFERENCE_LEVEL, References
+from sigmalang.settings import REFERENCE_LEVEL
 
 
 class NullSink:
@@ -48,14 +48,13 @@ class Contestant(BestTimes):
         self.blob = b""
 
 
-def _sigmalang(level: int, threads: int, data: bytes, references: References = None) -> Contestant:
+def _sigmalang(level: int, threads: int, data: bytes, references: bool | None = None) -> Contestant:
     def stream_decode(path: str) -> None:
         with open(path, "rb") as src:
             sigmalang.StreamingDecoder(threads).decode_stream(src, NullSink())  # type: ignore[arg-type]
 
     encoder = sigmalang.StreamingEncoder(level, threads, references=references)
-    flag = {None: "", True: " --refs", "text": " --text-refs", False: " --no-refs"}[references]
-    name = f"sigmalang -{level} T{threads}{flag}"
+    name = f"sigmalang -{level} T{threads}" + ("" if references is None else " --refs" if references else " --no-refs")
     return Contestant(name, lambda: encoder.compress(data), lambda blob: sigmalang.decompress(blob, threads=threads), stream_decode)
 
 
@@ -97,7 +96,6 @@ def measure(data: bytes, runs: int, level: int, threads: int) -> list[dict[str, 
         contestants = [
             _sigmalang(level, threads, data),
             _sigmalang(level, threads, data, references=level < REFERENCE_LEVEL),
-            *([_sigmalang(level, threads, data, references=False)] if level >= TEXT_REFERENCE_LEVEL else []),
             _zstandard(level, threads, data),
             _zstandard(level, 1, data),
         ]

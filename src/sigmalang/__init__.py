@@ -55,8 +55,7 @@ def compress(
 
     ``references`` looks every chunk up for REFERENCE copies of far repeats
     (True), only text chunks ("text") or none (False); default: every chunk
-    from level 9, text chunks from level 3, none at levels 1 and 2. The output
-    depends on the settings only, never on ``threads``.
+    from level 9, none below. The output depends on the settings only, never on ``threads``.
     """
     return StreamingEncoder(level, threads, chunk_size, references=references).compress(data)
 

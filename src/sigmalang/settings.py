@@ -30,23 +30,13 @@ MIN_SEGMENTS = 2
 #: encoder keeps only an index of it (``codecs/blocks.py``).
 DEFAULT_REFERENCE_WINDOW = 128 * 1024 * 1024
 #: From this level on, every chunk is looked up for REFERENCE copies by
-#: default, over DEFAULT_REFERENCE_WINDOW. Finding them costs CPU whether or
-#: not anything repeats (``benchmarks/adaptive.py`` prints how much), a large
-#: share of zstd -3's own time on binaries and tables.
+#: default. Finding them costs about 0.7 ms of CPU per MiB whether or not
+#: anything repeats (``benchmarks/adaptive.py`` prints it), a large share of
+#: zstd -3's own time, so below this level none is looked up unless asked:
+#: ``references=True`` (every chunk) or ``references="text"`` (chunks the
+#: detector reads as text: source trees, documents, logs, where versioned
+#: copies live; it pays only on the text). ``references=False``: none.
 REFERENCE_LEVEL = 9
-#: From this level on (the default level included), chunks the detector reads
-#: as text are looked up by default: source trees, documents and logs are
-#: where versioned copies and backups repeat far apart, and looking up text
-#: alone keeps most of the ratio of looking up everything for part of the
-#: cost (the ``-3``, ``--refs`` and ``--no-refs`` rows of
-#: ``benchmarks/adaptive.py``). Below it (levels 1 and 2, chosen for speed)
-#: nothing is looked up unless asked: ``references=True`` (every chunk),
-#: ``references="text"``; ``references=False``: none at any level.
-TEXT_REFERENCE_LEVEL = 3
-#: The window when only text chunks are looked up: four default segments
-#: back, which finds versioned copies of trees up to that size, while a
-#: streaming decoder keeps at most this much output for copies.
-TEXT_REFERENCE_WINDOW = 32 * 1024 * 1024
 
 
 #: What ``references=`` takes: True (every chunk), "text" (text chunks), False (none), None (by level).
@@ -96,9 +86,8 @@ class EncoderSettings:
     segment_size: int | None = None  # bytes of input sharing one zstd context (default DEFAULT_SEGMENT_SIZE)
     long_distance: bool | None = None  # zstd long-distance matching in segments (default: off)
     adaptive: bool = True  # False: no detector, every chunk is plain zstd at `level` (for comparison)
-    #: REFERENCE copies: True (every chunk looked up), "text" (text chunks only), False (none),
-    #: None (every chunk from REFERENCE_LEVEL or with a reference_window, text chunks from
-    #: TEXT_REFERENCE_LEVEL, else none).
+    #: REFERENCE copies: True (every chunk looked up), "text" (text chunks only),
+    #: False (none), None (every chunk from REFERENCE_LEVEL or with a reference_window, else none).
     references: References = None
     reference_window: int | None = None  # output kept for copies and primed segments (0: neither)
 
@@ -141,7 +130,7 @@ class EncoderSettings:
             return ReferenceScope.ALL if self.references else ReferenceScope.NONE
         if self.reference_window is not None or self.level >= REFERENCE_LEVEL:
             return ReferenceScope.ALL
-        return ReferenceScope.TEXT if self.level >= TEXT_REFERENCE_LEVEL else ReferenceScope.NONE
+        return ReferenceScope.NONE
 
     def uses_references(self) -> bool:
         """Whether any chunk is matched against earlier segments."""
@@ -161,10 +150,7 @@ class EncoderSettings:
             return 0
         if self.reference_window is not None:
             return self.reference_window
-        scope = self.reference_scope()
-        if scope is ReferenceScope.TEXT:
-            return TEXT_REFERENCE_WINDOW
-        if scope is ReferenceScope.ALL:
+        if self.uses_references():
             return DEFAULT_REFERENCE_WINDOW
         two_segments = 1 << (2 * (self.segment_size or DEFAULT_SEGMENT_SIZE) - 1).bit_length()
         return max(MIN_REFERENCE_WINDOW, min(MAX_REFERENCE_WINDOW, two_segments))

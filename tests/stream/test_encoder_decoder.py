@@ -98,11 +98,7 @@ def test_settings_are_validated_with_the_parameter_named(kwargs, name):
 @pytest.mark.parametrize(
     ("kwargs", "scope"),
     [
-        ({}, "text"),
-        ({"level": 1}, "none"),
-        ({"level": 2}, "none"),
-        ({"level": 8}, "text"),
-        ({"level": 1, "references": "text"}, "text"),
+        ({}, "none"),
         ({"references": "text"}, "text"),
         ({"references": "text", "reference_window": 1 << 20}, "text"),
         ({"level": 9}, "all"),
