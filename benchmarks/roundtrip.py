@@ -27,7 +27,7 @@ import zstandard
 import sigmalang
 from _timing import BestTimes
 from sigmalang.corpus import mixed
-from sigmalang.settings import REFERENCE_LEVEL
+from sigmalang.settings import REFERENCE_LEVEL, References
 
 
 class NullSink:
@@ -48,13 +48,14 @@ class Contestant(BestTimes):
         self.blob = b""
 
 
-def _sigmalang(level: int, threads: int, data: bytes, references: bool | None = None) -> Contestant:
+def _sigmalang(level: int, threads: int, data: bytes, references: References = None) -> Contestant:
     def stream_decode(path: str) -> None:
         with open(path, "rb") as src:
             sigmalang.StreamingDecoder(threads).decode_stream(src, NullSink())  # type: ignore[arg-type]
 
     encoder = sigmalang.StreamingEncoder(level, threads, references=references)
-    name = f"sigmalang -{level} T{threads}" + ("" if references is None else " --refs" if references else " --no-refs")
+    flag = {None: "", True: " --refs", "text": " --text-refs", False: " --no-refs"}[references]
+    name = f"sigmalang -{level} T{threads}{flag}"
     return Contestant(name, lambda: encoder.compress(data), lambda blob: sigmalang.decompress(blob, threads=threads), stream_decode)
 
 
@@ -96,6 +97,7 @@ def measure(data: bytes, runs: int, level: int, threads: int) -> list[dict[str, 
         contestants = [
             _sigmalang(level, threads, data),
             _sigmalang(level, threads, data, references=level < REFERENCE_LEVEL),
+            *([_sigmalang(level, threads, data, references="text")] if level < REFERENCE_LEVEL else []),
             _zstandard(level, threads, data),
             _zstandard(level, 1, data),
         ]

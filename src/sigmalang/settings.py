@@ -30,7 +30,7 @@ MIN_SEGMENTS = 2
 #: encoder keeps only an index of it (``codecs/blocks.py``).
 DEFAULT_REFERENCE_WINDOW = 128 * 1024 * 1024
 #: From this level on, every chunk is looked up for REFERENCE copies by
-#: default. Finding them costs about 0.7 ms of CPU per MiB whether or not
+#: default. Finding them costs about 0.6 ms of CPU per MiB whether or not
 #: anything repeats (``benchmarks/adaptive.py`` prints it), a large share of
 #: zstd -3's own time, so below this level none is looked up unless asked:
 #: ``references=True`` (every chunk) or ``references="text"`` (chunks the

@@ -133,7 +133,7 @@ RANDOM_ENTROPY = 7.9
 def looks_random(data: Buffer) -> bool:
     """True for chunks of compressed, encrypted or random bytes, which skip the block index.
 
-    Cutting, hashing and looking up cost about 0.7 ms per MiB (``benchmarks/adaptive.py``
+    Cutting, hashing and looking up cost about 0.6 ms per MiB (``benchmarks/adaptive.py``
     prints it), and repeats of such data far apart are rare (an archive
     stored twice): skipping it keeps incompressible input above 1 GB/s.
     """
