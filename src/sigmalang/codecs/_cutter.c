@@ -121,19 +121,9 @@ static PyObject *candidates(PyObject *module, PyObject *args, PyObject *kwargs)
     return result;
 }
 
-static PyObject *has_simd(PyObject *module, PyObject *unused)
-{
-#ifdef HAVE_AVX2_PATH
-    return PyBool_FromLong(__builtin_cpu_supports("avx2"));
-#else
-    Py_RETURN_FALSE;
-#endif
-}
-
 static PyMethodDef methods[] = {
     {"candidates", (PyCFunction)(void (*)(void))candidates, METH_VARARGS | METH_KEYWORDS,
      "candidates(data, simd=True) -> bytes of int64 offsets past each boundary window"},
-    {"has_simd", has_simd, METH_NOARGS, "True when this CPU takes the AVX2 path"},
     {NULL, NULL, 0, NULL},
 };
 
