@@ -14,6 +14,16 @@ if TYPE_CHECKING:
 Buffer = bytes | bytearray | memoryview
 
 
+if sys.implementation.name == "cpython":
+    # Declared once: uninitialised_bytes runs for every chunk a push decoder outputs.
+    _new_bytes = ctypes.pythonapi.PyBytes_FromStringAndSize
+    _new_bytes.restype = ctypes.py_object
+    _new_bytes.argtypes = (ctypes.c_void_p, ctypes.c_ssize_t)
+    _bytes_storage = ctypes.pythonapi.PyBytes_AsString
+    _bytes_storage.restype = ctypes.c_void_p
+    _bytes_storage.argtypes = (ctypes.py_object,)
+
+
 def uninitialised_bytes(size: int) -> tuple[bytes | bytearray, memoryview]:
     """A new object of ``size`` bytes and a writable view of its storage, to be
     filled before anyone else sees the object (decoders write output into it).
@@ -24,13 +34,8 @@ def uninitialised_bytes(size: int) -> tuple[bytes | bytearray, memoryview]:
     ``bytearray``, which the caller converts at the end.
     """
     if sys.implementation.name == "cpython" and size > 0:
-        api = ctypes.pythonapi
-        api.PyBytes_FromStringAndSize.restype = ctypes.py_object
-        api.PyBytes_FromStringAndSize.argtypes = (ctypes.c_void_p, ctypes.c_ssize_t)
-        api.PyBytes_AsString.restype = ctypes.c_void_p
-        api.PyBytes_AsString.argtypes = (ctypes.py_object,)
-        result = api.PyBytes_FromStringAndSize(None, size)
-        storage = (ctypes.c_char * size).from_address(api.PyBytes_AsString(result))
+        result = _new_bytes(None, size)
+        storage = (ctypes.c_char * size).from_address(_bytes_storage(result))
         return result, memoryview(storage).cast("B")
     buffer = bytearray(size)
     return buffer, memoryview(buffer)
