@@ -368,7 +368,8 @@ class StreamingEncoder:
         by the workers themselves, so input waiting for a worker holds no memory.
         """
         chunk_size = self.settings.resolved_chunk_size(size)
-        threads = self.settings.resolved_threads(None if size is None else -(-size // chunk_size))
+        chunk_count = None if size is None else -(-size // chunk_size)
+        threads = self.settings.resolved_threads(chunk_count)
         started = time.perf_counter()
         start = _position(src)
         random_access = (
@@ -387,8 +388,7 @@ class StreamingEncoder:
                 sample = list(islice(read_chunks(src, BufferPool(chunk_size)), SAMPLE_CHUNKS))
                 views = [memoryview(buf)[:n] for buf, n in sample]
             if len(views) == SAMPLE_CHUNKS:
-                chunk_count = -(-size // chunk_size) if size else None
-                threads, self.last_plan = plan_threads(views, self.settings, chunk_count)
+                threads, self.last_plan = plan_threads(views, self.settings, chunk_count or None)
         writer = FrameWriter(dst.write, self.settings, threads, chunk_size, input_size=size)
         pool = BufferPool.for_in_flight(chunk_size, writer.max_in_flight)
         self.last_pool = pool
