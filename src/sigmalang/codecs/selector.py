@@ -34,8 +34,8 @@ FAST_LEVEL = 1
 #: The zstd level compressed or random-looking chunks get (or the selector's own,
 #: if lower): level 2 finds a little more than level 1 in compressed containers
 #: (zip directories, members stored twice) at the same speed on such data, while
-#: level 3 takes about four times as long for little more (the "compressed" rows
-#: of ``benchmarks/adaptive.py``).
+#: level 3 takes several times as long for little more (the "compressed" rows of
+#: ``benchmarks/adaptive.py`` show this level's ratio and speed).
 INCOMPRESSIBLE_LEVEL = 2
 #: Kinds whose chunks try FAST_LEVEL (binaries and numbers measured no gain from it).
 _LEVEL_TRIAL_KINDS = frozenset({DataKind.TEXT, DataKind.STRUCTURED})
