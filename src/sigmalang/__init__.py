@@ -7,8 +7,8 @@ The public API mirrors the standard library's ``gzip`` and python-zstandard:
 
 from __future__ import annotations
 
-from .codecs.base import Strategy
 from .errors import ChecksumError, FormatError, LimitError, SigmalangError, TruncatedError
+from .format.constants import Strategy
 from .format.limits import Limits
 from .pool import BufferPool, PoolStats
 from .settings import DEFAULT_LEVEL, MAX_LEVEL, MIN_LEVEL, EncoderSettings, References

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import xxhash
 
-from .base import Buffer
+from ..buffers import Buffer
 from .reference import Copy
 
 try:

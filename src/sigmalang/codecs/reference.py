@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..format.varint import VarintIncomplete, VarintTooLong, decode_uleb128, encode_uleb128
-from .base import Buffer, Encoded, Strategy
+from ..buffers import Buffer
+from ..format.constants import Strategy
+from .base import Encoded
 
 #: A chunk is stored as REFERENCE only when its copies cover at least this much.
 MIN_COPIED = 4096

@@ -14,13 +14,13 @@ try:
 except ImportError:  # Windows: no pwrite either, so the positional writer is never used
     fcntl = None  # type: ignore[assignment]
 
-from ..codecs.base import Buffer
+from ..buffers import Buffer
 from ..codecs.context import DecodeContext
 from ..codecs.reference import HistoryRing
-from ..codecs.registry import PendingReference, decode_chunk, prime_range
+from ..codecs.chunk import PendingReference, decode_chunk, prime_range
 from ..format.index import read_file_index
 from ..format.limits import DEFAULT_LIMITS, Limits
-from ..format.parser import ChunkGlyph, GlyphParser, MemberStart
+from ..format.parser import ChunkGlyph, GlyphParser, StreamStart
 from ..settings import available_cores
 from .oneshot import decompress_in_place
 from .pipeline import OrderedPipeline
@@ -92,7 +92,7 @@ class StreamingDecoder:
         self._writer: _PositionalWriter | None = None
         #: From the file's INDEX glyphs (see ``expect_streams``): by stream offset,
         #: whether any of its chunks is read by a later one (None: unknown).
-        self._referenced_members: dict[int, bool] | None = None
+        self._referenced_streams: dict[int, bool] | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -104,21 +104,21 @@ class StreamingDecoder:
         self._pipeline = OrderedPipeline(self._writer or _decode_job, self.threads, self.max_in_flight)
         self._segments = SegmentTracker(self._pipeline, self.max_in_flight, holds_output=self._writer is None)
         self._raw_position = 0
-        self._member_start = 0  # raw offset of the current stream's first byte
+        self._stream_start = 0  # raw offset of the current stream's first byte
         self._history: HistoryRing | None = None
         self.stats = StreamStats(mode="decode", threads=self.threads)
         self._in_flight_bytes = 0
 
-    def resume_at(self, offset: int, member_start: int) -> None:
+    def resume_at(self, offset: int, stream_start: int) -> None:
         """Continue at a chunk glyph inside a stream (used by seeking readers).
 
         ``offset`` is the absolute input offset of the next byte that will be fed.
         """
         self.reset()
-        if offset == member_start:
-            self._parser.resume_at_member(offset)
+        if offset == stream_start:
+            self._parser.resume_at_stream(offset)
         else:
-            self._parser.resume_inside_member(offset, member_start)
+            self._parser.resume_inside_stream(offset, stream_start)
 
     def feed(self, data: Buffer) -> Iterator[Buffer]:
         self._parser.push(data)
@@ -129,26 +129,21 @@ class StreamingDecoder:
         """Declare the end of input; yields what is left and checks the stream is complete."""
         return self._run(final=True)
 
-    @property
-    def at_stream_boundary(self) -> bool:
-        """True when the input so far ends exactly at the end of a stream."""
-        return self._parser.at_stream_boundary
-
     def _run(self, final: bool) -> Iterator[Buffer]:
         started = time.perf_counter()
         try:
             for event in self._parser.events():
-                if isinstance(event, MemberStart):
-                    self._member_start = self._raw_position
+                if isinstance(event, StreamStart):
+                    self._stream_start = self._raw_position
                     self._history = HistoryRing(event.window) if self._keeps_history(event) else None
                 elif isinstance(event, ChunkGlyph):
                     self._in_flight_bytes += event.raw_length
                     self.stats.peak_buffered_bytes = max(self.stats.peak_buffered_bytes, self._in_flight_bytes)
                     context, lane = self._segments.place(event)
-                    member_position = self._raw_position - self._member_start
+                    stream_position = self._raw_position - self._stream_start
                     if event.prime is not None:
-                        yield from self._prime(event, context, member_position)
-                    job = (event, context, self._raw_position, member_position, self._history)
+                        yield from self._prime(event, context, stream_position)
+                    job = (event, context, self._raw_position, stream_position, self._history)
                     self._raw_position += event.raw_length
                     yield from self._account(self._pipeline.submit(job, lane))
             if final:
@@ -159,11 +154,11 @@ class StreamingDecoder:
         finally:
             self.stats.elapsed += time.perf_counter() - started
 
-    def _prime(self, glyph: ChunkGlyph, context: DecodeContext, member_position: int) -> Iterator[Buffer]:
+    def _prime(self, glyph: ChunkGlyph, context: DecodeContext, stream_position: int) -> Iterator[Buffer]:
         """Give a PRIMED segment's frame its dictionary: earlier output, from the history
         once the chunks holding it have been decoded (yielding them meanwhile)."""
         history = self._history
-        start, length = prime_range(glyph, member_position, history)
+        start, length = prime_range(glyph, stream_position, history)
         assert history is not None
         while history.end < start + length:
             yield from self._account(iter([self._pipeline.next_result()]))
@@ -175,21 +170,21 @@ class StreamingDecoder:
         """Tell the decoder, from the INDEX glyphs of the file it will read (offsets
         as fed), which streams have chunks that later chunks read; the others need
         no history kept. None: unknown (every stream with a window keeps its history)."""
-        self._referenced_members = referenced
+        self._referenced_streams = referenced
 
-    def _keeps_history(self, event: MemberStart) -> bool:
+    def _keeps_history(self, event: StreamStart) -> bool:
         """Whether to keep this stream's output for REFERENCE copies and primed segments:
         only if it declares a window and its chunks are (or may be) referenced."""
-        known = self._referenced_members
+        known = self._referenced_streams
         if known is not None and not known.get(event.offset, True):
             return False
         return bool(event.window)
 
     def _account(self, results: Iterator[tuple[_Payload, _Job]]) -> Iterator[Buffer]:
         """Results in stream order: resolve REFERENCE chunks, keep history, write or yield."""
-        for out, (_, _, raw_offset, member_position, history) in results:
+        for out, (_, _, raw_offset, stream_position, history) in results:
             if isinstance(out, PendingReference):
-                out = out.resolve(member_position, history)
+                out = out.resolve(stream_position, history)
             if isinstance(out, int):  # already written in place by the worker
                 n = out
             else:
@@ -240,7 +235,7 @@ class StreamingDecoder:
         themselves, so decoded data never waits in memory for its turn.
         """
         self._writer = _positional_writer(dst)
-        self.expect_streams(_referenced_members(src, self.limits))
+        self.expect_streams(_referenced_streams(src, self.limits))
         try:
             self.reset()
             buf = bytearray(READ_SIZE)
@@ -286,13 +281,13 @@ def _positional_writer(dst: BinaryIO) -> _PositionalWriter | None:
     return _PositionalWriter(fd, base)
 
 
-def _referenced_members(src: BinaryIO, limits: Limits) -> dict[int, bool] | None:
+def _referenced_streams(src: BinaryIO, limits: Limits) -> dict[int, bool] | None:
     """Per stream of a seekable file read from its start: whether REFERENCE copies read
     any of its chunks (from the INDEX glyphs, found from the end); None if unknown."""
     if not at_start(src):
         return None
     index = read_file_index(src, limits)
-    return index.member_referenced if index is not None else None
+    return index.stream_referenced if index is not None else None
 
 
 def _read_into(src: BinaryIO, view: memoryview) -> int:

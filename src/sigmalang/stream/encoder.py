@@ -14,12 +14,13 @@ from typing import BinaryIO, Callable, Iterable, Iterator, Optional, TypeVar, Un
 
 import xxhash
 
-from ..codecs.base import Buffer, Strategy
+from ..buffers import Buffer
+from ..format.constants import Strategy
 from ..codecs.context import EncodeContext
 from ..codecs.detect import DataKind, Detection
 from ..codecs.blocks import BlockIndex
 from ..codecs.reference import MIN_COPIED, Copy, copied_bytes
-from ..codecs.registry import EncodedChunk, encode_chunk
+from ..codecs.chunk import EncodedChunk, encode_chunk
 from ..codecs.selector import AdaptiveCompressionSelector
 from ..format.constants import CHUNK_CONTINUES, CHUNK_PRIMED, CHUNK_SHARED, GLYPH_INDEX, stream_header
 from ..format.glyphs import IndexBuilder, chunk_fields, chunk_glyph_head, encode_end_glyph, encode_glyph

@@ -15,7 +15,7 @@ import os
 from collections import deque
 from typing import IO, BinaryIO
 
-from ..codecs.base import Buffer
+from ..buffers import Buffer
 from ..format.index import FileIndex, SeekPoint, read_file_index
 from ..format.limits import DEFAULT_LIMITS, Limits
 from ..pool import BufferPool
@@ -44,7 +44,7 @@ class DecompressReader(io.RawIOBase):
         self._index_loaded = False
         if at_start(fp):  # the INDEX says which streams need their history kept
             index = self._file_index()
-            self._decoder.expect_streams(index.member_referenced if index is not None else None)
+            self._decoder.expect_streams(index.stream_referenced if index is not None else None)
 
     def readable(self) -> bool:
         return True

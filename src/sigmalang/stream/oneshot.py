@@ -12,14 +12,14 @@ from __future__ import annotations
 import io
 from collections import deque
 
-from ..codecs.base import uninitialised_bytes
+from ..buffers import as_bytes, uninitialised_bytes
 from ..codecs.context import DecodeContext
 from ..codecs.reference import OutputHistory
-from ..codecs.registry import PendingReference, decode_chunk_into, prime_range
+from ..codecs.chunk import PendingReference, decode_chunk_into, prime_range
 from ..errors import FormatError
 from ..format.index import read_file_index
 from ..format.limits import Limits
-from ..format.parser import ChunkGlyph, GlyphParser, MemberStart
+from ..format.parser import ChunkGlyph, GlyphParser, StreamStart
 from .pipeline import OrderedPipeline
 from .segments import SegmentTracker
 
@@ -40,9 +40,9 @@ def _decode_job(job: _Job) -> tuple[PendingReference | None, _Job]:
 
 def _finish(result: tuple[PendingReference | None, _Job]) -> None:
     """Resolve a REFERENCE chunk's copies once every chunk before it is in place."""
-    pending, (_, out, _, member_position, history) = result
+    pending, (_, out, _, stream_position, history) = result
     if pending is not None:
-        pending.resolve_into(out, member_position, history)
+        pending.resolve_into(out, stream_position, history)
 
 
 def decompress_in_place(data: bytes, threads: int, max_in_flight: int | None, limits: Limits) -> tuple[bytes, int] | None:
@@ -77,7 +77,7 @@ def _decode_all(
     position = 0
     chunks = 0
     segments = SegmentTracker(pipeline, max_in_flight, holds_output=False)
-    member_start = 0
+    stream_start = 0
     history: OutputHistory | None = None
     ends: deque[int] = deque()  # output end of each chunk submitted and not yet finished
     done = 0  # output bytes complete (every chunk before them decoded and resolved)
@@ -88,21 +88,21 @@ def _decode_all(
         done = ends.popleft()
 
     for event in parser.events():
-        if isinstance(event, MemberStart):
-            member_start = position
-            history = OutputHistory(out, member_start, event.window) if event.window else None
+        if isinstance(event, StreamStart):
+            stream_start = position
+            history = OutputHistory(out, stream_start, event.window) if event.window else None
         elif isinstance(event, ChunkGlyph):
             end = position + event.raw_length
             if end > total:
                 raise FormatError("chunks hold more bytes than the stream trailers declare", event.offset)
             context, lane = segments.place(event)
             if event.prime is not None:
-                start, length = prime_range(event, position - member_start, history)
-                while done < member_start + start + length:  # the prime is earlier output: wait for it
+                start, length = prime_range(event, position - stream_start, history)
+                while done < stream_start + start + length:  # the prime is earlier output: wait for it
                     finish(pipeline.next_result())
-                context.prime(out[member_start + start : member_start + start + length])
+                context.prime(out[stream_start + start : stream_start + start + length])
             ends.append(end)
-            for result in pipeline.submit((event, out[position:end], context, position - member_start, history), lane):
+            for result in pipeline.submit((event, out[position:end], context, position - stream_start, history), lane):
                 finish(result)
             position = end
             chunks += 1

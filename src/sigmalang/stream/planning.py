@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from functools import partial
 
-from ..codecs.base import Buffer
-from ..codecs.registry import encode_chunk
+from ..buffers import Buffer
+from ..codecs.chunk import encode_chunk
 from ..codecs.selector import AdaptiveCompressionSelector
 from ..parallel import StreamingPlan, optimize_streaming
 from ..settings import EncoderSettings, available_cores
