@@ -155,11 +155,11 @@ class EncoderSettings:
         two_segments = 1 << (2 * (self.segment_size or DEFAULT_SEGMENT_SIZE) - 1).bit_length()
         return max(MIN_REFERENCE_WINDOW, min(MAX_REFERENCE_WINDOW, two_segments))
 
-    def uses_long_distance(self, window: int) -> bool:
-        """zstd's long-distance matching, off unless asked for: within a segment
-        window the regular match finder already reaches every repeat, and LDM
-        costs about a fifth of the speed and hurts some data (small JSON
-        records); it helps binaries (``benchmarks/adaptive.py`` compares)."""
+    def uses_long_distance(self) -> bool:
+        """zstd's long-distance matching in segment frames: off unless asked for.
+        Within a segment's window the regular match finder already reaches
+        every repeat; LDM costs speed and hurts some data (small JSON records)
+        and helps binaries (``benchmarks/adaptive.py`` compares)."""
         return bool(self.long_distance)
 
     def chunks_per_segment(self, chunk_size: int, input_size: int | None = None) -> int:

@@ -21,7 +21,7 @@ from ..format.limits import DEFAULT_LIMITS, Limits
 from ..pool import BufferPool
 from ..settings import STREAM_CHUNK_SIZE, EncoderSettings, References
 from .decoder import READ_SIZE, StreamingDecoder
-from .encoder import FrameWriter
+from .frame import FrameWriter
 from .reader import at_start
 
 _READ_MODES = {"r", "rb"}
