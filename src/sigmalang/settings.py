@@ -10,6 +10,8 @@ from typing import Literal, Union
 MIN_LEVEL = 1
 MAX_LEVEL = 19
 DEFAULT_LEVEL = 3
+#: Worker threads, for encoding and decoding alike: 0 means one per available core.
+DEFAULT_THREADS = 0
 MIN_CHUNK_SIZE = 64 * 1024
 MAX_CHUNK_SIZE = 4 * 1024 * 1024
 #: Chunk size for inputs of unknown size (pipes, ``open(..., "wb")``).
@@ -79,7 +81,7 @@ class EncoderSettings:
     """
 
     level: int = DEFAULT_LEVEL
-    threads: int = 0
+    threads: int = DEFAULT_THREADS
     chunk_size: int | None = None
     max_in_flight: int | None = None
     trial: bool | None = None  # measure candidates on a sample for every chunk (default: level >= 9)

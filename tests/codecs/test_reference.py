@@ -251,7 +251,7 @@ def _index_payload_referenced(blob: bytes) -> list[int]:
 @pytest.fixture
 def rings_made(monkeypatch) -> list[int]:
     """The windows of the history rings decoders create during a test."""
-    from sigmalang.stream import decoder as decoder_module
+    from sigmalang.stream import sinks as sinks_module
 
     made: list[int] = []
 
@@ -260,7 +260,7 @@ def rings_made(monkeypatch) -> list[int]:
             made.append(window)
             super().__init__(window)
 
-    monkeypatch.setattr(decoder_module, "HistoryRing", CountingRing)
+    monkeypatch.setattr(sinks_module, "HistoryRing", CountingRing)
     return made
 
 
