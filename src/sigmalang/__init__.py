@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from .errors import ChecksumError, FormatError, LimitError, SigmalangError, TruncatedError
 from .format.constants import Strategy
-from .format.limits import Limits
+from .format.limits import DEFAULT_LIMITS, Limits
 from .pool import BufferPool, PoolStats
-from .settings import DEFAULT_LEVEL, MAX_LEVEL, MIN_LEVEL, EncoderSettings, References
+from .settings import DEFAULT_LEVEL, DEFAULT_THREADS, MAX_LEVEL, MIN_LEVEL, EncoderSettings, References
 from .stream.decoder import StreamingDecoder
 from .stream.encoder import StreamingEncoder
 from .stream.fileobj import SigmalangFile, open
@@ -47,7 +47,7 @@ def compress(
     data: bytes | bytearray | memoryview,
     level: int = DEFAULT_LEVEL,
     *,
-    threads: int = 0,
+    threads: int = DEFAULT_THREADS,
     chunk_size: int | None = None,
     references: References = None,
 ) -> bytes:
@@ -60,6 +60,8 @@ def compress(
     return StreamingEncoder(level, threads, chunk_size, references=references).compress(data)
 
 
-def decompress(data: bytes | bytearray | memoryview, *, threads: int = 0, limits: Limits | None = None) -> bytes:
+def decompress(
+    data: bytes | bytearray | memoryview, *, threads: int = DEFAULT_THREADS, limits: Limits = DEFAULT_LIMITS
+) -> bytes:
     """Decompress one or more concatenated sigmalang streams, verifying every checksum."""
-    return StreamingDecoder(threads, limits=limits or Limits()).decompress(data)
+    return StreamingDecoder(threads, limits=limits).decompress(data)

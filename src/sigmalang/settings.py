@@ -32,9 +32,9 @@ MIN_SEGMENTS = 2
 #: encoder keeps only an index of it (``codecs/blocks.py``).
 DEFAULT_REFERENCE_WINDOW = 128 * 1024 * 1024
 #: From this level on, every chunk is looked up for REFERENCE copies by
-#: default. Finding them costs about 0.6 ms of CPU per MiB whether or not
-#: anything repeats (``benchmarks/adaptive.py`` prints it), a large share of
-#: zstd -3's own time, so below this level none is looked up unless asked:
+#: default. Finding them costs CPU whether or not anything repeats
+#: (``benchmarks/adaptive.py`` prints how much), a large share of zstd -3's
+#: own time, so below this level none is looked up unless asked:
 #: ``references=True`` (every chunk) or ``references="text"`` (chunks the
 #: detector reads as text: source trees, documents, logs, where versioned
 #: copies live; it pays only on the text). ``references=False``: none.

@@ -10,6 +10,8 @@ each chunk ends.
 
 from __future__ import annotations
 
+from typing import IO, cast
+
 import zstandard
 
 from ..buffers import Buffer, as_bytes, uninitialised_bytes
@@ -138,7 +140,9 @@ class DecodeContext:
         if self._reader is None:
             dictionary = _raw_dictionary(self._prime) if self._prime is not None else None
             dctx = zstandard.ZstdDecompressor(dict_data=dictionary, max_window_size=1 << MAX_WINDOW_LOG)
-            self._reader = dctx.stream_reader(self._feed, read_size=READ_SIZE, read_across_frames=False)
+            # The reader only ever calls read() on its source.
+            source = cast(IO[bytes], self._feed)
+            self._reader = dctx.stream_reader(source, read_size=READ_SIZE, read_across_frames=False)
         self._feed.give(data)
         try:
             filled = read_exactly(self._reader, out, stop=(_ChunkExhausted,))

@@ -97,9 +97,9 @@ class AdaptiveCompressionSelector:
             detection = self.detector.detect(raw)
         kind = detection.kind
         if kind is DataKind.INCOMPRESSIBLE:
-            # Measured: compressed files often repeat (the same archive twice, shared
-            # members), which a fast zstd level still finds at > 1 GB/s; a chunk
-            # that does not shrink is stored RAW by encode().
+            # Compressed files often repeat (the same archive twice, shared
+            # members), which a fast zstd level still finds at little cost; a
+            # chunk that does not shrink is stored RAW by encode().
             level = min(self.level, INCOMPRESSIBLE_LEVEL)
             return Choice(Strategy.PATTERN, level, kind=kind, reason=f"{detection.subtype}: fast attempt at level {level}")
         if kind is DataKind.NUMERIC:
@@ -113,12 +113,11 @@ class AdaptiveCompressionSelector:
     def _level_trial(self, raw: Buffer, detection: Detection) -> Choice:
         """zstd at the selector's level or at FAST_LEVEL, whichever makes a sample smaller.
 
-        Measured (``benchmarks/adaptive.py``, CSV kind): tables of numbers
-        come out about 7 % smaller at level 1 than at level 3, and level 1
-        runs at twice the speed, while prose, code and JSON are 5-8 % larger
-        at level 1. A chunk holding several different tables reads as text to
-        the detector, so text and structured chunks that open a frame compress
-        a 64 KiB sample both ways (two sample compressions per frame).
+        Tables of numbers come out smaller at level 1 than at level 3, and
+        faster, while prose, code and JSON come out larger (the CSV rows of
+        ``benchmarks/adaptive.py`` show it). A chunk holding several different
+        tables reads as text to the detector, so text and structured chunks
+        that open a frame compress a sample both ways.
         """
         sample = _middle(raw, LEVEL_TRIAL_SAMPLE, 8)
         mine = len(self._zstd.encode(sample, self.level).data)

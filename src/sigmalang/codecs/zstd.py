@@ -1,7 +1,7 @@
 """The zstd codec (strategy PATTERN): a level chosen for the data, a window that spans the chunk.
 
 A window at least as large as the chunk is what lets independent chunks keep
-the ratio of one long zstd frame (see docs/DESIGN.md, "measured facts").
+the ratio of one long zstd frame.
 """
 
 from __future__ import annotations

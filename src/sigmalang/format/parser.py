@@ -89,10 +89,14 @@ class StreamEnd:
 
 Event = Union[ChunkGlyph, DictGlyph, StreamStart, StreamEnd]
 
-_SKIP = object()  # a glyph was consumed without producing an event
+class _Skip:
+    """A glyph was consumed without producing an event."""
+
+
+_SKIP = _Skip()
 
 _EXPECT_HEADER = 0
-_IN_MEMBER = 1
+_IN_STREAM = 1
 _AFTER_END = 2
 
 
@@ -134,7 +138,7 @@ class GlyphParser:
         INDEX and END totals of this stream cannot be cross-checked (each chunk
         is still verified by its checksum); later streams are checked in full.
         """
-        self._restart(offset, _IN_MEMBER, stream_start)
+        self._restart(offset, _IN_STREAM, stream_start)
         self._partial = True
 
     def resume_at_stream(self, offset: int) -> None:
@@ -157,7 +161,7 @@ class GlyphParser:
             raise TruncatedError("empty input: no sigmalang stream", 0)
         if self._state == _AFTER_END and self._pos == len(self._buf):
             return
-        what = "stream header" if self._state != _IN_MEMBER else "stream (no END glyph)"
+        what = "stream header" if self._state != _IN_STREAM else "stream (no END glyph)"
         raise TruncatedError(f"input ended inside a {what}", end)
 
     # -- parsing -------------------------------------------------------------
@@ -167,7 +171,7 @@ class GlyphParser:
                 event = self._next_event()
                 if event is None:
                     return
-                if event is not _SKIP:
+                if not isinstance(event, _Skip):
                     yield event
         finally:
             self._compact()
@@ -194,9 +198,9 @@ class GlyphParser:
         self._index: StreamIndex | None = None
         self._partial = False
 
-    def _next_event(self) -> Event | object | None:
+    def _next_event(self) -> Event | _Skip | None:
         buf = self._buf
-        if self._state != _IN_MEMBER:
+        if self._state != _IN_STREAM:
             available = len(buf) - self._pos
             if available == 0:
                 return None
@@ -214,7 +218,7 @@ class GlyphParser:
                 raise FormatError(f"unsupported format version {version} (this decoder reads version {VERSION})", start + 4)
             window = self._window(flags, start + 5)
             self._pos += HEADER_SIZE
-            self._state = _IN_MEMBER
+            self._state = _IN_STREAM
             self._start_stream_state(start)
             self._checksums.update(prefix)  # END's checksum covers the header too
             return StreamStart(start, window)
@@ -258,7 +262,7 @@ class GlyphParser:
             raise LimitError(f"reference window of {window} bytes exceeds the limit of {self.limits.max_window} bytes", offset)
         return window
 
-    def _glyph_event(self, glyph_type: int, payload: memoryview, absolute: int, payload_offset: int) -> Event | object:
+    def _glyph_event(self, glyph_type: int, payload: memoryview, absolute: int, payload_offset: int) -> Event | _Skip:
         relative = absolute - self._stream_start
         if glyph_type == GLYPH_CHUNK:
             return self._chunk(payload, absolute, payload_offset, relative)
@@ -312,7 +316,7 @@ class GlyphParser:
         pos += CHECKSUM_SIZE
         data_checksum = int.from_bytes(payload[pos : pos + DATA_CHECKSUM_SIZE], "little")
         self._checksums.update(checksum_bytes)
-        data = payload[pos + DATA_CHECKSUM_SIZE :]
+        data: bytes | memoryview = payload[pos + DATA_CHECKSUM_SIZE :]
         if type(self._buf) is not bytes:  # a view of a buffer that will change: copy it out
             data = bytes(data)
         self._chunk_count += 1
@@ -361,7 +365,7 @@ class GlyphParser:
 
     def _end(self, payload: memoryview, absolute: int, payload_offset: int, relative: int) -> StreamEnd:
         total_raw, chunk_count, checksum, index_offset, end_offset, magic = END_STRUCT.unpack(payload)
-        checks = (
+        checks: tuple[tuple[bool, str, int], ...] = (
             (magic == END_MAGIC, "END glyph has a bad end marker", 40),
             (chunk_count == self._chunk_count, f"END says {chunk_count} chunks, stream has {self._chunk_count}", 8),
             (total_raw == self._total_raw, f"END says {total_raw} bytes, chunks hold {self._total_raw}", 0),

@@ -19,7 +19,7 @@ from ..format.index import read_file_index
 from ..format.limits import DEFAULT_LIMITS, Limits
 from ..settings import DEFAULT_THREADS, available_cores
 from .driver import DecodeDriver, Sink
-from .reader import at_start
+from .reader import at_start, read_some
 from .sinks import BufferSink, YieldSink, file_sink
 from .stats import StreamStats
 
@@ -167,7 +167,7 @@ class StreamingDecoder:
         buf = bytearray(READ_SIZE)
         view = memoryview(buf)
         while True:
-            n = src.readinto(buf) if hasattr(src, "readinto") else _read_into(src, view)
+            n = read_some(src, view)
             if not n:
                 break
             for out in self.feed(view[:n]):
@@ -187,9 +187,3 @@ def _referenced_streams(src: BinaryIO, limits: Limits) -> dict[int, bool] | None
         return None
     index = read_file_index(src, limits)
     return index.stream_referenced if index is not None else None
-
-
-def _read_into(src: BinaryIO, view: memoryview) -> int:
-    piece = src.read(len(view))
-    view[: len(piece)] = piece
-    return len(piece)

@@ -7,19 +7,16 @@ import io
 import os
 import stat
 import time
-from itertools import chain, islice
-from typing import BinaryIO, Callable, Iterable, Iterator, TypeVar
+from typing import BinaryIO, Iterable
 
 from ..buffers import Buffer
 from ..parallel import StreamingPlan
 from ..pool import BufferPool
-from ..settings import EncoderSettings, References
+from ..settings import DEFAULT_LEVEL, DEFAULT_THREADS, EncoderSettings, References
 from .frame import FrameWriter
 from .planning import SAMPLE_CHUNKS, plan_threads
-from .reader import PositionalChunk, positional_chunks, read_chunks
+from .reader import Chunk, ChunkSource
 from .stats import StreamStats
-
-T = TypeVar("T")
 
 
 class StreamingEncoder:
@@ -38,8 +35,8 @@ class StreamingEncoder:
 
     def __init__(
         self,
-        level: int = 3,
-        threads: int = 0,
+        level: int = DEFAULT_LEVEL,
+        threads: int = DEFAULT_THREADS,
         chunk_size: int | None = None,
         *,
         max_in_flight: int | None = None,
@@ -78,8 +75,8 @@ class StreamingEncoder:
         threads = self.settings.resolved_threads(-(-size // chunk_size))
         # Each chunk is copied into the output as it is written, while the
         # workers encode later ones; getvalue() then hands over the buffer
-        # without a copy (joining the parts at the end left the workers idle
-        # while one thread copied the whole output).
+        # without a copy (a join at the end would leave the workers idle
+        # while one thread copies the whole output).
         out = io.BytesIO()
         started = time.perf_counter()
         writer = FrameWriter(out.write, self.settings, threads, chunk_size, input_size=size)
@@ -98,39 +95,21 @@ class StreamingEncoder:
         chunk_count = None if size is None else -(-size // chunk_size)
         threads = self.settings.resolved_threads(chunk_count)
         started = time.perf_counter()
-        start = _position(src)
-        random_access = (
-            size is not None
-            and not self.settings.uses_references()  # the reference index must see every chunk's bytes
-            and positional_chunks(src, size, chunk_size, BufferPool(chunk_size)) is not None
-        )
-        sample: list[tuple[bytearray, int]] = []
+        # The reference index must see every chunk's bytes in order: no reading by position then.
+        source = ChunkSource(src, size, chunk_size, by_position=not self.settings.uses_references())
         self.last_plan = None
         if self.settings.threads == 0 and threads > 1:
             # Measure the encoder on the first chunks and let the planner choose.
-            if random_access:
-                probe = positional_chunks(src, size, chunk_size, BufferPool(chunk_size))  # type: ignore[arg-type]
-                views = [chunk.load()[0] for chunk in islice(probe, SAMPLE_CHUNKS)]  # type: ignore[arg-type]
-            else:
-                sample = list(islice(read_chunks(src, BufferPool(chunk_size)), SAMPLE_CHUNKS))
-                views = [memoryview(buf)[:n] for buf, n in sample]
-            if len(views) == SAMPLE_CHUNKS:
-                threads, self.last_plan = plan_threads(views, self.settings, chunk_count or None)
+            sample = source.sample(SAMPLE_CHUNKS)
+            if len(sample) == SAMPLE_CHUNKS:
+                threads, self.last_plan = plan_threads(sample, self.settings, chunk_count or None)
         writer = FrameWriter(dst.write, self.settings, threads, chunk_size, input_size=size)
         pool = BufferPool.for_in_flight(chunk_size, writer.max_in_flight)
         self.last_pool = pool
-        if random_access:
-            by_position = ((chunk, None) for chunk in positional_chunks(src, size, chunk_size, pool))  # type: ignore[arg-type, union-attr]
-            # Afterwards, whatever was appended to the file meanwhile is read in sequence.
-            chunks: Iterable[tuple[Buffer | PositionalChunk, Callable[[], None] | None]] = chain(
-                by_position, _after(lambda: src.seek(start + size), _pooled(src, pool))  # type: ignore[operator]
-            )
-        else:
-            chunks = chain(((memoryview(buf)[:n], None) for buf, n in sample), _pooled(src, pool))
-        return self._drive(writer, chunks, started)
+        return self._drive(writer, source.chunks(pool), started)
 
     def _drive(
-        self, writer: FrameWriter, chunks: Iterable[tuple[Buffer | PositionalChunk, Callable[[], None] | None]], started: float
+        self, writer: FrameWriter, chunks: Iterable[Chunk], started: float
     ) -> StreamStats:
         """Feed ``chunks`` to ``writer`` and finish the stream; on any error stop the workers."""
         try:
@@ -176,25 +155,6 @@ def _add_stats(total: StreamStats, part: StreamStats) -> None:
     total.kinds.update(part.kinds)
     total.peak_buffered_bytes = max(total.peak_buffered_bytes, part.peak_buffered_bytes)
     total.threads = part.threads
-
-
-def _pooled(src: BinaryIO, pool: BufferPool) -> Iterator[tuple[Buffer, Callable[[], None]]]:
-    """Chunks read in sequence into pooled buffers, each with the call that recycles its buffer."""
-    for buf, n in read_chunks(src, pool):
-        yield memoryview(buf)[:n], lambda buf=buf: pool.release(buf)
-
-
-def _after(action: Callable[[], object], items: Iterator[T]) -> Iterator[T]:
-    """``items``, once ``action`` has run (lazily: when the first item is asked for)."""
-    action()
-    yield from items
-
-
-def _position(src: BinaryIO) -> int:
-    try:
-        return src.tell()
-    except (AttributeError, OSError, ValueError):
-        return 0
 
 
 def _size_of(f: BinaryIO) -> int | None:

@@ -13,16 +13,16 @@ import builtins
 import io
 import os
 from collections import deque
-from typing import IO, BinaryIO
+from typing import IO, BinaryIO, cast
 
 from ..buffers import Buffer
 from ..format.index import FileIndex, SeekPoint, read_file_index
 from ..format.limits import DEFAULT_LIMITS, Limits
 from ..pool import BufferPool
-from ..settings import STREAM_CHUNK_SIZE, EncoderSettings, References
+from ..settings import DEFAULT_LEVEL, DEFAULT_THREADS, STREAM_CHUNK_SIZE, EncoderSettings, References
 from .decoder import READ_SIZE, StreamingDecoder
 from .frame import FrameWriter
-from .reader import at_start
+from .reader import at_start, read_some
 
 _READ_MODES = {"r", "rb"}
 _WRITE_MODES = {"w", "wb", "a", "ab", "x", "xb"}
@@ -32,7 +32,7 @@ _SKIP_SIZE = 1 << 20
 class DecompressReader(io.RawIOBase):
     """Raw reader: decoded bytes of the sigmalang streams in ``fp``, via ``readinto``."""
 
-    def __init__(self, fp: BinaryIO, threads: int = 1, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(self, fp: BinaryIO, threads: int = DEFAULT_THREADS, limits: Limits = DEFAULT_LIMITS) -> None:
         self._fp = fp
         self._limits = limits
         self._decoder = StreamingDecoder(threads, limits=limits)
@@ -72,7 +72,7 @@ class DecompressReader(io.RawIOBase):
             return n
 
     def _fill(self) -> None:
-        n = self._fp.readinto(self._in)
+        n = read_some(self._fp, memoryview(self._in))
         if n:
             outputs = self._decoder.feed(memoryview(self._in)[:n])
         else:
@@ -160,8 +160,8 @@ class SigmalangFile(io.BufferedIOBase):
         filename: str | bytes | os.PathLike[str] | None = None,
         mode: str = "rb",
         *,
-        level: int = 3,
-        threads: int = 0,
+        level: int = DEFAULT_LEVEL,
+        threads: int = DEFAULT_THREADS,
         chunk_size: int | None = None,
         limits: Limits = DEFAULT_LIMITS,
         fileobj: BinaryIO | None = None,
@@ -174,8 +174,8 @@ class SigmalangFile(io.BufferedIOBase):
         if fileobj is None:
             if filename is None:
                 raise TypeError("SigmalangFile needs a filename or a fileobj")
-            fileobj = builtins.open(filename, binary_mode)
-        self._fp = fileobj
+            fileobj = cast(BinaryIO, builtins.open(filename, binary_mode))
+        self._fp: BinaryIO = fileobj
         self.name = getattr(fileobj, "name", filename if filename is not None else "")
         self.mode = binary_mode
         self._closed = False
@@ -372,8 +372,8 @@ def open(  # noqa: A001 - the point is to mirror gzip.open
     filename: str | bytes | os.PathLike[str] | BinaryIO,
     mode: str = "rb",
     *,
-    level: int = 3,
-    threads: int = 0,
+    level: int = DEFAULT_LEVEL,
+    threads: int = DEFAULT_THREADS,
     chunk_size: int | None = None,
     limits: Limits = DEFAULT_LIMITS,
     references: References = None,

@@ -141,6 +141,7 @@ class FrameWriter:
         """A worker's part: read the chunk if it is read by position, wait for its copies, encode."""
         detection, copies = job.matched.result() if job.matched is not None else (None, None)
         on_written = job.on_written
+        raw: Buffer
         if isinstance(job.source, PositionalChunk):
             raw, buf = job.source.load()
             pool = job.source.pool
