@@ -25,18 +25,27 @@ gain only where input repeats far apart.
 from __future__ import annotations
 
 import enum
+import importlib
 from dataclasses import dataclass
-from typing import Union
+from types import ModuleType
+from typing import Any, Union
 
 import numpy as np
 
 from .base import Buffer
 from .reference import Copy
 
-try:
-    from . import _matcher  # codecs/_matcher.c
-except ImportError:  # built without a C compiler: no copies
-    _matcher = None
+
+
+def _native_module() -> ModuleType | None:
+    """codecs/_matcher.c, or None when it was built without a C compiler (then no copies)."""
+    try:
+        return importlib.import_module(f"{__package__}._matcher")
+    except ImportError:
+        return None
+
+
+_matcher = _native_module()
 
 #: Which implementation finds copies: "native" (sigmalang.codecs._matcher) or "none".
 MATCHER = "native" if _matcher is not None else "none"
@@ -126,12 +135,12 @@ class LongRangeMatcher:
         self.window = window
         self.source = source
         self.table_bits = table_bits(window, anchor_bits)
-        self._native = None
+        self._native: Any = None
         if _matcher is None:
             return
-        kind, extra = _source_arguments(source)
+        kind, data, fd, offset = _source_arguments(source)
         self._native = _matcher.Matcher(
-            window, self.table_bits, min_copy, int(design), anchor_bits, kind, simd=simd, **extra
+            window, self.table_bits, min_copy, int(design), anchor_bits, kind, data, fd, offset, simd=simd
         )
 
     def copies(self, data: Buffer, position: int, segment_start: int) -> list[Copy]:
@@ -157,13 +166,14 @@ class LongRangeMatcher:
         return dict(self._native.stats()) if self._native is not None else {}
 
 
-def _source_arguments(source: Source) -> tuple[int, dict[str, object]]:
+def _source_arguments(source: Source) -> tuple[int, Buffer | None, int, int]:
+    """The native constructor's (source kind, buffer, file descriptor, file offset)."""
     if isinstance(source, BufferSource):
-        return 0, {"data": source.data}
+        return 0, source.data, -1, 0
     if isinstance(source, FileSource):
-        return 1, {"fd": source.fd, "file_offset": source.offset}
+        return 1, None, source.fd, source.offset
     if isinstance(source, RingSource):
-        return 2, {}
+        return 2, None, -1, 0
     raise TypeError(f"not a source: {source!r}")
 
 
