@@ -35,6 +35,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -45,9 +48,13 @@
 #define KEY 32
 #define MULTIPLIER 0x9E3779B1u
 #define MULTIPLIER_HIGH 0x85EBCA77u
-/* Bytes compared per read of the source (and the file cache's reach). */
+/* Bytes compared per read of the source at most, and at first: most anchors that
+ * verify make short copies, so reads start small and double while bytes match. */
 #define BLOCK (16 * 1024)
-#define CACHE (4 * BLOCK)
+#define FIRST_READ 256
+/* A file source's cache: one read of at most BLOCK bytes and MARGIN before them. */
+#define MARGIN 512
+#define CACHE (BLOCK + MARGIN)
 
 enum { WINDOW4 = 0, WINDOW8 = 1, GEAR = 2 };
 enum { SOURCE_BUFFER = 0, SOURCE_FILE = 1, SOURCE_RING = 2 };
@@ -215,14 +222,16 @@ typedef struct {
 
 static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
-/* Read stream bytes [from, from + CACHE) into the file cache; 0 on failure or at end of file. */
-static int fill_cache(Source *s, int64_t from)
+/* Read stream bytes [from, from + len) (len <= CACHE) into the file cache; 0 if none could be read. */
+static int fill_cache(Source *s, int64_t from, size_t len)
 {
-    if (from < 0)
+    if (from < 0) {
+        len -= (size_t)-from < len ? (size_t)-from : len;
         from = 0;
+    }
     size_t got = 0;
-    while (got < CACHE) {
-        ssize_t r = pread(s->fd, s->cache + got, CACHE - got, (off_t)(from + s->file_offset + (int64_t)got));
+    while (got < len) {
+        ssize_t r = pread(s->fd, s->cache + got, len - got, (off_t)(from + s->file_offset + (int64_t)got));
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
@@ -247,8 +256,9 @@ static const uint8_t *view_forward(Source *s, int64_t pos, size_t want, size_t *
         *got = min_size(want, (size_t)(s->buffer.len - pos));
         return (const uint8_t *)s->buffer.buf + pos;
     case SOURCE_FILE:
-        if (pos < s->cache_start || pos + (int64_t)min_size(want, BLOCK) > s->cache_start + (int64_t)s->cache_len)
-            if (!fill_cache(s, pos - BLOCK) || pos >= s->cache_start + (int64_t)s->cache_len)
+        /* Read what is asked for and MARGIN before it, for the backward extension that follows. */
+        if (pos < s->cache_start || pos + (int64_t)want > s->cache_start + (int64_t)s->cache_len)
+            if (!fill_cache(s, pos - MARGIN, want + MARGIN) || pos >= s->cache_start + (int64_t)s->cache_len)
                 return NULL;
         *got = min_size(want, (size_t)(s->cache_start + (int64_t)s->cache_len - pos));
         return s->cache + (pos - s->cache_start);
@@ -276,11 +286,11 @@ static const uint8_t *view_backward(Source *s, int64_t end, size_t want, size_t 
         *got = min_size(want, (size_t)end);
         return (const uint8_t *)s->buffer.buf + end;
     case SOURCE_FILE: {
-        int64_t need = end - (int64_t)min_size(want, BLOCK);
+        int64_t need = end - (int64_t)want;
         if (need < 0)
             need = 0;
         if (need < s->cache_start || end > s->cache_start + (int64_t)s->cache_len)
-            if (!fill_cache(s, end - (CACHE - BLOCK)) || end > s->cache_start + (int64_t)s->cache_len)
+            if (!fill_cache(s, need, (size_t)(end - need)) || end > s->cache_start + (int64_t)s->cache_len)
                 return NULL;
         *got = min_size(want, (size_t)(end - s->cache_start));
         return s->cache + (end - s->cache_start);
@@ -313,6 +323,34 @@ static void ring_append(Source *s, const uint8_t *p, size_t n)
         n -= take;
         s->ring_end += (int64_t)take;
     }
+}
+
+/* The ring's memory, untouched (so unpaid for) until written. On Linux it is mapped
+ * with transparent huge pages where the system allows them: filling the window
+ * then faults in one page per 2 MiB instead of one per 4 KiB. */
+static uint8_t *ring_allocate(size_t size)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    madvise(p, size, MADV_HUGEPAGE);
+    return p;
+#else
+    return malloc(size);
+#endif
+}
+
+static void ring_free(uint8_t *ring, size_t size)
+{
+    if (ring == NULL)
+        return;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    munmap(ring, size);
+#else
+    (void)size;
+    free(ring);
+#endif
 }
 
 /* ---- comparing a chunk with earlier bytes ---- */
@@ -361,16 +399,17 @@ static size_t common_suffix(const uint8_t *a_end, const uint8_t *b_end, size_t n
 /* How many bytes from chunk p on equal the stream from src on (at most max). */
 static size_t match_forward(Source *s, const uint8_t *p, int64_t src, size_t max)
 {
-    size_t done = 0;
+    size_t done = 0, step = FIRST_READ;
     while (done < max) {
         size_t got;
-        const uint8_t *q = view_forward(s, src + (int64_t)done, min_size(max - done, BLOCK), &got);
+        const uint8_t *q = view_forward(s, src + (int64_t)done, min_size(max - done, step), &got);
         if (got == 0)
             break;
         size_t same = common_prefix(p + done, q, got);
         done += same;
         if (same < got)
             break;
+        step = min_size(2 * step, BLOCK);
     }
     return done;
 }
@@ -378,16 +417,17 @@ static size_t match_forward(Source *s, const uint8_t *p, int64_t src, size_t max
 /* How many bytes just before chunk p equal those just before stream offset src (at most max). */
 static size_t match_backward(Source *s, const uint8_t *p, int64_t src, size_t max)
 {
-    size_t done = 0;
+    size_t done = 0, step = FIRST_READ;
     while (done < max) {
         size_t got;
-        const uint8_t *q = view_backward(s, src - (int64_t)done, min_size(max - done, BLOCK), &got);
+        const uint8_t *q = view_backward(s, src - (int64_t)done, min_size(max - done, step), &got);
         if (got == 0)
             break;
         size_t same = common_suffix(p - done, q, got);
         done += same;
         if (same < got)
             break;
+        step = min_size(2 * step, BLOCK);
     }
     return done;
 }
@@ -517,7 +557,7 @@ static void Matcher_dealloc(Matcher *m)
 {
     free(m->table);
     free(m->source.cache);
-    free(m->source.ring);
+    ring_free(m->source.ring, m->source.ring_cap);
     if (m->source.buffer.obj != NULL)
         PyBuffer_Release(&m->source.buffer);
     Py_TYPE(m)->tp_free((PyObject *)m);
@@ -566,7 +606,7 @@ static int Matcher_init(Matcher *m, PyObject *args, PyObject *kwargs)
         return -1;
     }
     m->source.ring_cap = (size_t)window;
-    if (kind == SOURCE_RING && (m->source.ring = malloc((size_t)window)) == NULL) {
+    if (kind == SOURCE_RING && (m->source.ring = ring_allocate((size_t)window)) == NULL) {
         PyErr_NoMemory();
         return -1;
     }
