@@ -35,9 +35,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -325,34 +322,6 @@ static void ring_append(Source *s, const uint8_t *p, size_t n)
     }
 }
 
-/* The ring's memory, untouched (so unpaid for) until written. On Linux it is mapped
- * with transparent huge pages where the system allows them: filling the window
- * then faults in one page per 2 MiB instead of one per 4 KiB. */
-static uint8_t *ring_allocate(size_t size)
-{
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        return NULL;
-    madvise(p, size, MADV_HUGEPAGE);
-    return p;
-#else
-    return malloc(size);
-#endif
-}
-
-static void ring_free(uint8_t *ring, size_t size)
-{
-    if (ring == NULL)
-        return;
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    munmap(ring, size);
-#else
-    (void)size;
-    free(ring);
-#endif
-}
-
 /* ---- comparing a chunk with earlier bytes ---- */
 
 static size_t common_prefix(const uint8_t *a, const uint8_t *b, size_t n)
@@ -557,7 +526,7 @@ static void Matcher_dealloc(Matcher *m)
 {
     free(m->table);
     free(m->source.cache);
-    ring_free(m->source.ring, m->source.ring_cap);
+    free(m->source.ring);
     if (m->source.buffer.obj != NULL)
         PyBuffer_Release(&m->source.buffer);
     Py_TYPE(m)->tp_free((PyObject *)m);
@@ -606,7 +575,7 @@ static int Matcher_init(Matcher *m, PyObject *args, PyObject *kwargs)
         return -1;
     }
     m->source.ring_cap = (size_t)window;
-    if (kind == SOURCE_RING && (m->source.ring = ring_allocate((size_t)window)) == NULL) {
+    if (kind == SOURCE_RING && (m->source.ring = malloc((size_t)window)) == NULL) {
         PyErr_NoMemory();
         return -1;
     }

@@ -107,9 +107,10 @@ class LongRangeMatcher:
     """Copies from earlier segments for each chunk of a stream, within a bounded window.
 
     Memory: a table of 16 bytes per bucket, ``2**table_bits(window, anchor_bits)``
-    buckets (about 64 KiB per MiB of window with the default 8 anchor bits),
-    plus 64 KiB of read cache for a file source or the window itself for a
-    ring source, plus about 16 bytes per anchor of the chunk being matched.
+    buckets (64 KiB per MiB of window with the default 8 anchor bits, 16 KiB
+    with 10), plus 16.5 KiB of read cache for a file source or the window
+    itself for a ring source (touched as it fills), plus about 16 bytes per
+    anchor of the chunk being matched while it is matched.
 
     Not thread-safe: one thread at a time calls ``copies`` (the native object
     raises RuntimeError if a second thread enters while one is matching);
