@@ -124,16 +124,16 @@ def float_series(budget: int, sources: list[str]) -> bytes:
     return np.round(walk, 3).astype("<f8").tobytes()
 
 
-def versioned_copies(budget: int, sources: list[str]) -> bytes:
-    """A ~4 MiB tree of real files, then copies of it, each with a few small edits."""
+def versioned_copies(budget: int, sources: list[str], edits: int = 20) -> bytes:
+    """A ~4 MiB tree of real files, then copies of it, each with ``edits`` small edits."""
     base = stdlib_sources(4 * MIB, [])
     rng = random.Random(13)
-    sources.append(f"{len(base)} bytes of standard-library sources, copied with 20 random small edits per version")
+    sources.append(f"{len(base)} bytes of standard-library sources, copied with {edits} random small edits per version")
     versions: list[bytes] = []
     current = bytearray(base)
     size = 0
     while size < budget:
-        for _ in range(20):
+        for _ in range(edits):
             at = rng.randrange(len(current))
             current[at : at + rng.randrange(0, 40)] = rng.randbytes(rng.randrange(0, 40))
         versions.append(bytes(current))
