@@ -57,7 +57,7 @@ def _imports(path: Path) -> set[str]:
 
 def _existing(name: str, modules: set[str]) -> str:
     """The module or package an imported name belongs to (``from .x import y`` may
-    name a function, ``from . import _cutter`` a native module)."""
+    name a function, ``from . import _matcher`` a native module)."""
     while name not in modules and "." in name:
         name = name.rpartition(".")[0]
     return name

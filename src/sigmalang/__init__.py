@@ -11,7 +11,7 @@ from .errors import ChecksumError, FormatError, LimitError, SigmalangError, Trun
 from .format.constants import Strategy
 from .format.limits import DEFAULT_LIMITS, Limits
 from .pool import BufferPool, PoolStats
-from .settings import DEFAULT_LEVEL, DEFAULT_THREADS, MAX_LEVEL, MIN_LEVEL, EncoderSettings, References
+from .settings import DEFAULT_LEVEL, DEFAULT_THREADS, MAX_LEVEL, MIN_LEVEL, EncoderSettings
 from .stream.decoder import StreamingDecoder
 from .stream.encoder import StreamingEncoder
 from .stream.fileobj import SigmalangFile, open
@@ -49,13 +49,13 @@ def compress(
     *,
     threads: int = DEFAULT_THREADS,
     chunk_size: int | None = None,
-    references: References = None,
+    references: bool | None = None,
 ) -> bytes:
     """Compress ``data`` into one sigmalang stream.
 
-    ``references`` looks every chunk up for REFERENCE copies of far repeats
-    (True), only text chunks ("text") or none (False); default: every chunk
-    from level 9, none below. The output depends on the settings only, never on ``threads``.
+    Repeats from earlier segments (up to 128 MiB back) are stored as
+    REFERENCE copies unless ``references=False``. The output depends on the
+    settings only, never on ``threads``.
     """
     return StreamingEncoder(level, threads, chunk_size, references=references).compress(data)
 

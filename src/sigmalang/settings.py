@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import enum
 import os
 from dataclasses import dataclass
-from typing import Literal, Union
 
 MIN_LEVEL = 1
 MAX_LEVEL = 19
@@ -28,29 +26,11 @@ MAX_SEGMENT_SIZE = 64 * 1024 * 1024
 #: By default a segment is at most this fraction of an input of known size.
 MIN_SEGMENTS = 2
 #: How far back REFERENCE chunks may copy from (as zstd --long's default
-#: window). A streaming decoder keeps this much of the latest output; the
-#: encoder keeps only an index of it (``codecs/blocks.py``).
+#: window). A decoder reading a pipe keeps this much of the latest output; the
+#: encoder keeps an index of anchors over it (``codecs/longrange.py``) and reads
+#: the earlier bytes back from its input (from a ring of this size only when
+#: the input is a pipe).
 DEFAULT_REFERENCE_WINDOW = 128 * 1024 * 1024
-#: From this level on, every chunk is looked up for REFERENCE copies by
-#: default. Finding them costs CPU whether or not anything repeats
-#: (``benchmarks/adaptive.py`` prints how much), a large share of zstd -3's
-#: own time, so below this level none is looked up unless asked:
-#: ``references=True`` (every chunk) or ``references="text"`` (chunks the
-#: detector reads as text: source trees, documents, logs, where versioned
-#: copies live; it pays only on the text). ``references=False``: none.
-REFERENCE_LEVEL = 9
-
-
-#: What ``references=`` takes: True (every chunk), "text" (text chunks), False (none), None (by level).
-References = Union[bool, Literal["text"], None]
-
-
-class ReferenceScope(enum.Enum):
-    """Which chunks the encoder looks up for REFERENCE copies (and indexes)."""
-
-    NONE = "none"
-    TEXT = "text"  # chunks the detector reads as text
-    ALL = "all"
 MIN_REFERENCE_WINDOW = 1 << 20
 MAX_REFERENCE_WINDOW = 1 << 30
 
@@ -88,9 +68,9 @@ class EncoderSettings:
     segment_size: int | None = None  # bytes of input sharing one zstd context (default DEFAULT_SEGMENT_SIZE)
     long_distance: bool | None = None  # zstd long-distance matching in segments (default: off)
     adaptive: bool = True  # False: no detector, every chunk is plain zstd at `level` (for comparison)
-    #: REFERENCE copies: True (every chunk looked up), "text" (text chunks only),
-    #: False (none), None (every chunk from REFERENCE_LEVEL or with a reference_window, else none).
-    references: References = None
+    #: REFERENCE copies of repeats from earlier segments: on unless False (or the
+    #: detector is off, or reference_window is 0).
+    references: bool | None = None
     reference_window: int | None = None  # output kept for copies and primed segments (0: neither)
 
     def __post_init__(self) -> None:
@@ -117,26 +97,14 @@ class EncoderSettings:
                 f"reference_window must be 0 (off) or a power of two from {MIN_REFERENCE_WINDOW} "
                 f"to {MAX_REFERENCE_WINDOW}, got {window!r}"
             )
-        if self.references not in (None, True, False, "text"):
-            raise ValueError(f'references must be True, False, "text" or None, got {self.references!r}')
+        if self.references not in (None, True, False):
+            raise ValueError(f"references must be True, False or None, got {self.references!r}")
         if self.references and window == 0:
-            raise ValueError(f"references={self.references!r} needs a reference_window other than 0")
-
-    def reference_scope(self) -> ReferenceScope:
-        """Which chunks are matched against earlier segments (REFERENCE copies)."""
-        if not self.adaptive or self.reference_window == 0:
-            return ReferenceScope.NONE
-        if self.references == "text":
-            return ReferenceScope.TEXT
-        if self.references is not None:
-            return ReferenceScope.ALL if self.references else ReferenceScope.NONE
-        if self.reference_window is not None or self.level >= REFERENCE_LEVEL:
-            return ReferenceScope.ALL
-        return ReferenceScope.NONE
+            raise ValueError("references=True needs a reference_window other than 0")
 
     def uses_references(self) -> bool:
-        """Whether any chunk is matched against earlier segments."""
-        return self.reference_scope() is not ReferenceScope.NONE
+        """Whether chunks are matched against earlier segments for REFERENCE copies."""
+        return self.adaptive and self.reference_window != 0 and self.references is not False
 
     def resolved_reference_window(self) -> int:
         """The window a stream declares: how far back copies and segment primes reach,

@@ -441,7 +441,7 @@ def test_info_json_fields(packed: Path, payload: bytes) -> None:
     assert sum(s["chunks"] for s in info["strategies"].values()) == info["chunks"]
     assert sum(s["raw_bytes"] for s in info["strategies"].values()) == len(payload)
     assert info["ratio"] == pytest.approx(len(payload) / packed.stat().st_size, rel=1e-3)
-    assert info["reference_window"] == 16 << 20  # two 8 MiB segments: what a primed segment reaches
+    assert info["reference_window"] == 128 << 20  # how far back REFERENCE copies may reach
 
 
 def test_info_json_on_concatenated_streams(tmp_path: Path, payload: bytes) -> None:
@@ -467,7 +467,7 @@ def test_info_text_reports_streams_chunks_and_index(tmp_path: Path, packed: Path
     assert "sample.bin.sgl" in text and "two.sgl" in text
     assert "1 stream(s)" in text and "2 stream(s)" in text
     assert "index: yes" in text and "ratio" in text
-    assert "reference window: 16.0 MiB" in text
+    assert "reference window: 128.0 MiB" in text
 
 
 def test_info_on_invalid_file_fails(tmp_path: Path) -> None:
@@ -659,8 +659,8 @@ def test_segment_size_long_and_ref_window_options_change_the_stream_and_round_tr
         ["--chunk-size", "512K", "--segment-size", "1M"],
         ["--chunk-size", "512K", "--long"],
         ["--chunk-size", "512K", "--ref-window", "0"],
+        ["--chunk-size", "512K", "--no-refs"],
         ["--chunk-size", "512K", "--refs"],
-        ["--chunk-size", "512K", "--text-refs"],
     )
     for extra in variants:
         out = tmp_path / f"out{len(outputs)}.sgl"
@@ -671,9 +671,9 @@ def test_segment_size_long_and_ref_window_options_change_the_stream_and_round_tr
         assert back.stdout == src.read_bytes()
         outputs.append(result.stdout)
     assert len(set(outputs[:5])) == 5
-    assert outputs[5] == outputs[4]  # log text: --text-refs looks up every chunk, as --refs does
-    # The header's reference window: two segments (priming), none, or 128 MiB for copies.
-    assert (outputs[0][5], outputs[3][5], outputs[4][5]) == (24, 0, 27)
+    assert outputs[5] == outputs[0]  # --refs is the default
+    # The header's reference window: 128 MiB for copies, none, or two segments (priming only).
+    assert (outputs[0][5], outputs[3][5], outputs[4][5]) == (27, 0, 24)
     bad = subprocess.run([sys.executable, "-m", "sigmalang.cli.main", "--segment-size", "100M", "-c", str(src)], capture_output=True, text=True)
     assert bad.returncode == 2 and "--segment-size" in bad.stderr and "at most 64M" in bad.stderr
     bad = subprocess.run([sys.executable, "-m", "sigmalang.cli.main", "--ref-window", "3M", "-c", str(src)], capture_output=True, text=True)

@@ -1,4 +1,4 @@
-"""REFERENCE: content-defined blocks, the block index, copy tables and the decoder's history."""
+"""REFERENCE: copy tables, the decoder's history, and streams with copies end to end."""
 
 import io
 import random
@@ -159,8 +159,8 @@ def test_header_declares_the_window_and_none_with_references_off():
     parser.push(encode(VERSIONED, reference_window=1 << 20))
     assert next(e for e in parser.events() if isinstance(e, StreamStart)).window == 1 << 20
     assert encode(VERSIONED)[5] == 27  # references: 128 MiB, whatever the input size
-    assert sigmalang.compress(TEXT[:50_000], chunk_size=20_000)[5] == 24  # no references: two 8 MiB segments
-    assert sigmalang.compress(TEXT[:50_000], chunk_size=20_000, references="text")[5] == 27
+    assert sigmalang.compress(TEXT[:50_000], chunk_size=20_000)[5] == 27  # on by default
+    assert sigmalang.compress(TEXT[:50_000], chunk_size=20_000, references=False)[5] == 24  # two 8 MiB segments
     assert encode(VERSIONED, reference_window=0)[5] == 0
 
 
@@ -350,15 +350,15 @@ def test_compress_takes_the_references_switch():
         assert sigmalang.decompress(blob) == data
         return Strategy.REFERENCE in strategies(blob)
 
-    # Below level 9 no chunk is looked up by default; "text": text chunks; True: every chunk.
-    assert not copies(text) and copies(text, references="text") and copies(text, references=True)
-    assert not copies(binary, references="text") and copies(binary, references=True) and copies(binary, 9)
-    assert not copies(binary, 9, references=False)
+    # Every chunk is looked up by default, at every level; False: none.
+    assert copies(text) and copies(text, 1) and copies(text, references=True)
+    assert copies(binary) and copies(binary, 9)
+    assert not copies(text, references=False) and not copies(binary, 9, references=False)
 
 
 def test_open_for_writing_takes_the_references_switch(tmp_path):
     data = versions(TEXT[:300_000], 40)  # 12 MB: more than one 8 MiB segment
-    for references, expected in ((True, True), ("text", True), (None, False)):
+    for references, expected in ((True, True), (None, True), (False, False)):
         path = tmp_path / f"{references}.sgl"
         with sigmalang.open(path, "wb", chunk_size=1 << 20, references=references) as f:
             f.write(data)

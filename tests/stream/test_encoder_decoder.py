@@ -96,23 +96,24 @@ def test_settings_are_validated_with_the_parameter_named(kwargs, name):
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "scope"),
+    ("kwargs", "looked_up"),
     [
-        ({}, "none"),
-        ({"references": "text"}, "text"),
-        ({"references": "text", "reference_window": 1 << 20}, "text"),
-        ({"level": 9}, "all"),
-        ({"references": True}, "all"),
-        ({"references": False}, "none"),
-        ({"reference_window": 1 << 20}, "all"),
-        ({"reference_window": 0}, "none"),
-        ({"adaptive": False}, "none"),
+        ({}, True),
+        ({"level": 1}, True),
+        ({"references": True}, True),
+        ({"references": False}, False),
+        ({"reference_window": 1 << 20}, True),
+        ({"reference_window": 0}, False),
+        ({"adaptive": False}, False),
     ],
 )
-def test_which_chunks_are_looked_up_for_copies(kwargs, scope):
-    settings = EncoderSettings(**kwargs)
-    assert settings.reference_scope().value == scope
-    assert settings.uses_references() is (scope != "none")
+def test_chunks_are_looked_up_for_copies_unless_turned_off(kwargs, looked_up):
+    assert EncoderSettings(**kwargs).uses_references() is looked_up
+
+
+def test_the_text_only_scope_of_earlier_versions_is_refused_clearly():
+    with pytest.raises(ValueError, match="references must be True, False or None"):
+        EncoderSettings(references="text")  # type: ignore[arg-type]
 
 
 def test_decoder_rejects_chunks_above_its_limit_before_decoding():

@@ -50,15 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--long", action="store_true", help="zstd long-distance matching in segments (slower; helps binaries)")
     refs = parser.add_mutually_exclusive_group()
     refs.add_argument("--refs", dest="references", action="store_true", default=None,
-                      help="look every chunk up for repeats of earlier segments, up to --ref-window back "
-                           "(default from -9; slower encoding, much better on versioned or duplicated data)")
-    refs.add_argument("--text-refs", dest="references", action="store_const", const="text",
-                      help="look up only chunks of text (source trees, documents): most of the gain on "
-                           "versioned text for part of the cost")
-    refs.add_argument("--no-refs", dest="references", action="store_false", help="no copies from earlier segments")
+                      help="store repeats of earlier segments, up to --ref-window back, as copies (default)")
+    refs.add_argument("--no-refs", dest="references", action="store_false",
+                      help="no copies from earlier segments (faster on data that never repeats far apart)")
     parser.add_argument("--ref-window", type=types.reference_window, default=None, metavar="SIZE",
-                        help="output a streaming decoder keeps for copies and primed segments (default 128M with "
-                             "--refs or --text-refs, else two segments; giving it implies --refs; 0 = none)")
+                        help="output a streaming decoder keeps for copies and primed segments "
+                             "(default 128M; with --no-refs two segments; 0 = none)")
     parser.add_argument("-S", "--suffix", default=SUFFIX, help=f"suffix of compressed files (default {SUFFIX})")
     parser.add_argument("-q", "--quiet", action="store_true", help="print no warnings or summaries")
     parser.add_argument("-v", "--verbose", action="store_true", help="print a summary per file")

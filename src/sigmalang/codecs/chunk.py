@@ -56,7 +56,7 @@ def encode_chunk(
 ) -> EncodedChunk:
     """Encode one chunk with the strategy the selector picks for it (see ``selector.encode``).
 
-    With ``copies`` (from a BlockIndex) the chunk is stored as REFERENCE: the
+    With ``copies`` (from the long-range matcher) the chunk is stored as REFERENCE: the
     copies, then its literals encoded as the selector picks for them.
     ``detection`` is the detector's reading of ``raw`` when it was made already.
     """

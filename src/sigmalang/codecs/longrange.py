@@ -1,8 +1,9 @@
 """Long-range matching: copies of earlier bytes that span everything between two edits.
 
-``blocks.BlockIndex`` copies whole content-defined blocks (about 4.5 KiB), so
-where edits are denser than blocks almost nothing is copied. This matcher
-samples content-defined *anchors* (about one per ``2**anchor_bits`` bytes),
+Repeats further back than a segment's zstd window (versioned copies, backups,
+a file stored twice) become REFERENCE copies. Copying whole content-defined
+blocks would copy almost nothing where edits are denser than the blocks, so
+this matcher samples content-defined *anchors* (about one per ``2**anchor_bits`` bytes),
 remembers those of the last ``window`` bytes in a table, and turns each anchor
 seen before into a copy by comparing the chunk with the earlier bytes, forward
 and backward from the anchor, byte for byte: a copy then runs from one edit to
@@ -32,7 +33,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from .base import Buffer
+from ..buffers import Buffer
 from .reference import Copy
 
 

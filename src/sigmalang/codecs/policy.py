@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..buffers import Buffer
-from ..settings import EncoderSettings, ReferenceScope
+from ..settings import EncoderSettings
 from .chunk import EncodedChunk, encode_chunk
 from .context import EncodeContext
 from .detect import DataKind, Detection
@@ -32,7 +32,7 @@ class ChunkPolicy:
         self.selector = AdaptiveCompressionSelector(settings.level, trial=settings.trial, adaptive=settings.adaptive)
         self.detector = self.selector.detector
         self.adaptive = settings.adaptive
-        self.scope = settings.reference_scope()
+        self.references = settings.uses_references()
         #: A stream that declares no window cannot prime: its decoder keeps no earlier output.
         self._can_prime = settings.resolved_reference_window() > 0
 
@@ -43,12 +43,6 @@ class ChunkPolicy:
     def detect_from(self, size: int, read: Callable[[int, int], Buffer]) -> Detection | None:
         """``detect`` for a chunk not in memory, reading only the sampled slices."""
         return self.detector.detect_from(size, read) if self.adaptive else None
-
-    def looks_up(self, detection: Detection | None) -> bool:
-        """Whether a chunk is looked up (and indexed) for REFERENCE copies."""
-        if self.scope is ReferenceScope.TEXT:
-            return detection is not None and detection.kind is DataKind.TEXT
-        return self.scope is ReferenceScope.ALL
 
     @staticmethod
     def worth_copying(copies: list[Copy]) -> list[Copy] | None:

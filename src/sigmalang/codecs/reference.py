@@ -2,21 +2,18 @@
 
 zstd finds repeats inside a segment (its window). What lies further back — a
 tree backed up twice, versioned copies of files, a log block seen long ago —
-is out of its reach. The encoder cuts its input into content-defined blocks
-(see :func:`content_boundaries`: an edit moves only the boundaries near it)
-and indexes the blocks of the last ``window`` bytes by their 128-bit xxh3
-digest. A block whose earlier occurrence ended before the current segment began
-becomes a *copy*; the bytes of the chunk that are not copied (its
-literals) are encoded by the usual strategies, in the segment's zstd frame.
+is out of its reach. The encoder's long-range matcher (``longrange.py``) finds
+such repeats and describes each as a *copy* (where in the chunk, how long, how
+far back); the bytes of the chunk that are not copied (its literals) are
+encoded by the usual strategies, in the segment's zstd frame. This module is
+the strategy itself: the copy table, its checks, and rebuilding chunks from
+earlier output.
 
-Finding the copies is ``blocks.py``'s job; this module is the strategy
-itself: the copy table, its checks, and rebuilding chunks from history.
-
-The decoder keeps the last ``window`` bytes of the stream's output (the
+The decoder reads earlier output back (from its result buffer, its output
+file, or a ring of the last ``window`` bytes when writing to a pipe; the
 window is declared in the stream header) and resolves a chunk's copies in
 stream order, once every chunk before it is complete; literals still decode
-in parallel. Copies only read from earlier chunks, never from their own.
-"""
+in parallel. Copies only read from earlier chunks, never from their own."""
 
 from __future__ import annotations
 

@@ -10,9 +10,10 @@ import time
 from typing import BinaryIO, Iterable
 
 from ..buffers import Buffer
+from ..codecs.longrange import BufferSource
 from ..parallel import StreamingPlan
 from ..pool import BufferPool
-from ..settings import DEFAULT_LEVEL, DEFAULT_THREADS, EncoderSettings, References
+from ..settings import DEFAULT_LEVEL, DEFAULT_THREADS, EncoderSettings
 from .frame import FrameWriter
 from .planning import SAMPLE_CHUNKS, plan_threads
 from .reader import Chunk, ChunkSource
@@ -45,7 +46,7 @@ class StreamingEncoder:
         trial: bool | None = None,
         adaptive: bool = True,
         reference_window: int | None = None,
-        references: References = None,
+        references: bool | None = None,
         settings: EncoderSettings | None = None,
     ) -> None:
         self.settings = settings or EncoderSettings(
@@ -79,7 +80,7 @@ class StreamingEncoder:
         # while one thread copies the whole output).
         out = io.BytesIO()
         started = time.perf_counter()
-        writer = FrameWriter(out.write, self.settings, threads, chunk_size, input_size=size)
+        writer = FrameWriter(out.write, self.settings, threads, chunk_size, input_size=size, earlier_bytes=BufferSource(view))
         self._drive(writer, ((view[start : start + chunk_size], None) for start in range(0, size, chunk_size)), started)
         return out.getvalue()
 
@@ -95,15 +96,14 @@ class StreamingEncoder:
         chunk_count = None if size is None else -(-size // chunk_size)
         threads = self.settings.resolved_threads(chunk_count)
         started = time.perf_counter()
-        # The reference index must see every chunk's bytes in order: no reading by position then.
-        source = ChunkSource(src, size, chunk_size, by_position=not self.settings.uses_references())
+        source = ChunkSource(src, size, chunk_size)
         self.last_plan = None
         if self.settings.threads == 0 and threads > 1:
             # Measure the encoder on the first chunks and let the planner choose.
             sample = source.sample(SAMPLE_CHUNKS)
             if len(sample) == SAMPLE_CHUNKS:
                 threads, self.last_plan = plan_threads(sample, self.settings, chunk_count or None)
-        writer = FrameWriter(dst.write, self.settings, threads, chunk_size, input_size=size)
+        writer = FrameWriter(dst.write, self.settings, threads, chunk_size, input_size=size, earlier_bytes=source.earlier_bytes())
         pool = BufferPool.for_in_flight(chunk_size, writer.max_in_flight)
         self.last_pool = pool
         return self._drive(writer, source.chunks(pool), started)

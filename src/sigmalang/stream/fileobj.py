@@ -19,7 +19,7 @@ from ..buffers import Buffer
 from ..format.index import FileIndex, SeekPoint, read_file_index
 from ..format.limits import DEFAULT_LIMITS, Limits
 from ..pool import BufferPool
-from ..settings import DEFAULT_LEVEL, DEFAULT_THREADS, STREAM_CHUNK_SIZE, EncoderSettings, References
+from ..settings import DEFAULT_LEVEL, DEFAULT_THREADS, STREAM_CHUNK_SIZE, EncoderSettings
 from .decoder import READ_SIZE, StreamingDecoder
 from .frame import FrameWriter
 from .reader import at_start, read_some
@@ -165,7 +165,7 @@ class SigmalangFile(io.BufferedIOBase):
         chunk_size: int | None = None,
         limits: Limits = DEFAULT_LIMITS,
         fileobj: BinaryIO | None = None,
-        references: References = None,
+        references: bool | None = None,
     ) -> None:
         if mode not in _READ_MODES | _WRITE_MODES:
             raise ValueError(f"invalid mode {mode!r}: use one of 'rb', 'wb', 'ab', 'xb'")
@@ -376,7 +376,7 @@ def open(  # noqa: A001 - the point is to mirror gzip.open
     threads: int = DEFAULT_THREADS,
     chunk_size: int | None = None,
     limits: Limits = DEFAULT_LIMITS,
-    references: References = None,
+    references: bool | None = None,
     encoding: str | None = None,
     errors: str | None = None,
     newline: str | None = None,

@@ -19,6 +19,7 @@ from typing import Callable, Optional, Union
 from ..buffers import Buffer
 from ..codecs.chunk import EncodedChunk
 from ..codecs.detect import Detection
+from ..codecs.longrange import RingSource, Source
 from ..codecs.policy import ChunkPolicy
 from ..codecs.reference import Copy
 from ..format.constants import Strategy
@@ -58,6 +59,8 @@ class FrameWriter:
 
     Chunks are encoded on ``threads`` workers with at most ``max_in_flight``
     pending (by default enough for every worker to hold a segment of its own).
+    ``earlier_bytes`` is where the reference matcher reads the input's earlier
+    bytes back (default: a ring of the window it keeps itself).
     """
 
     def __init__(
@@ -68,6 +71,7 @@ class FrameWriter:
         chunk_size: int,
         stats: StreamStats | None = None,
         input_size: int | None = None,
+        earlier_bytes: Source | None = None,
     ) -> None:
         self._policy = ChunkPolicy(settings)
         chunks_per_segment = settings.chunks_per_segment(chunk_size, input_size)
@@ -77,7 +81,9 @@ class FrameWriter:
             chunks_per_segment, chunks_per_segment * chunk_size, settings, self._policy, self._pipeline.least_loaded_lane
         )
         window = settings.resolved_reference_window()
-        self._matcher = ReferenceMatcher(window, self._policy) if settings.uses_references() else None
+        self._matcher = (
+            ReferenceMatcher(window, self._policy, earlier_bytes or RingSource()) if settings.uses_references() else None
+        )
         self.stats = stats if stats is not None else StreamStats()
         self.stats.threads = threads
         self._glyphs = GlyphWriter(write, window, self.stats)
@@ -110,11 +116,7 @@ class FrameWriter:
         else:
             detection = self._policy.detect(raw)
         slot = self._segments.place(raw, self._position, detection)
-        matched = None
-        if self._matcher is not None and self._policy.looks_up(detection):
-            if isinstance(raw, PositionalChunk):
-                raise TypeError("chunks read by position bypass the reference index")
-            matched = self._matcher.submit(raw, self._position, slot.start)
+        matched = self._matcher.submit(raw, self._position, slot.start) if self._matcher is not None else None
         self._position += len(raw)
         for result in self._pipeline.submit(_Job(raw, on_written, slot, held, detection, matched), lane=slot.lane):
             self._write_chunk(result)

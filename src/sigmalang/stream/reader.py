@@ -11,6 +11,7 @@ from itertools import islice
 from typing import BinaryIO, Callable, Iterator, Union
 
 from ..buffers import Buffer
+from ..codecs.longrange import FileSource, RingSource, Source
 from ..pool import BufferPool
 
 #: A chunk for the encoder, and the call that recycles its buffer once written (if any).
@@ -99,15 +100,22 @@ class PositionalChunk:
     def load(self) -> tuple[memoryview, bytearray]:
         """Read the chunk into a pooled buffer: ``(view of the data, buffer to release)``."""
         buf = self.pool.acquire()
-        view = memoryview(buf)
+        try:
+            return self.read_into(memoryview(buf)), buf
+        except BaseException:
+            self.pool.release(buf)
+            raise
+
+    def read_into(self, buffer: memoryview) -> memoryview:
+        """Read the chunk into the start of ``buffer``; the view of its bytes there."""
+        view = buffer[: self.length]
         filled = 0
         while filled < self.length:
-            n = os.preadv(self.fd, [view[filled : self.length]], self.offset + filled)
+            n = os.preadv(self.fd, [view[filled:]], self.offset + filled)
             if n == 0:
-                self.pool.release(buf)
                 raise OSError(f"file ended at byte {self.offset + filled} while being compressed (it shrank)")
             filled += n
-        return view[: self.length], buf
+        return view
 
 
 def positional_chunks(src: BinaryIO, size: int, chunk_size: int, pool: BufferPool) -> Iterator[PositionalChunk] | None:
@@ -134,16 +142,15 @@ def at_start(fp: BinaryIO) -> bool:
 
 class ChunkSource:
     """The chunks of an encoder's input: read by position by the workers where it is
-    a regular file holding ``size`` more bytes (and ``by_position`` allows it), else
-    read in sequence into pooled buffers. Either way the chunk boundaries, and so
-    the output, are the same."""
+    a regular file holding ``size`` more bytes, else read in sequence into pooled
+    buffers. Either way the chunk boundaries, and so the output, are the same."""
 
-    def __init__(self, src: BinaryIO, size: int | None, chunk_size: int, *, by_position: bool) -> None:
+    def __init__(self, src: BinaryIO, size: int | None, chunk_size: int) -> None:
         self._src = src
         self._size = size or 0
         self._chunk_size = chunk_size
         self._start = _position(src)
-        self.by_position = by_position and size is not None and self._positional(BufferPool(chunk_size)) is not None
+        self.by_position = size is not None and self._positional(BufferPool(chunk_size)) is not None
         self._replay: list[tuple[bytearray, int]] = []  # chunks read in sequence for a sample
 
     def _positional(self, pool: BufferPool) -> Iterator[PositionalChunk] | None:
@@ -157,6 +164,13 @@ class ChunkSource:
             return [chunk.load()[0] for chunk in islice(probe, count)]
         self._replay = list(islice(read_chunks(self._src, BufferPool(self._chunk_size)), count))
         return [memoryview(buf)[:n] for buf, n in self._replay]
+
+    def earlier_bytes(self) -> Source:
+        """Where the encoder's reference matcher reads the input's earlier bytes back:
+        the file itself when it is read by position, else a ring it keeps."""
+        if self.by_position:
+            return FileSource(self._src.fileno(), self._start)
+        return RingSource()
 
     def chunks(self, pool: BufferPool) -> Iterator[Chunk]:
         if self.by_position:
