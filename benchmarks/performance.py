@@ -115,6 +115,14 @@ def headlines(profile: dict, bench: dict) -> list[str]:
     return out
 
 
+def _stages_md() -> list[str]:
+    """The section benchmarks/stages.py writes, carried over from the page as it is."""
+    kept = read_block(DOC, STAGES_BLOCK) or "Not measured yet: run `python benchmarks/stages.py`."
+    return ["## Where the time goes (`benchmarks/stages.py`)", "",
+            "Written by its own command (it needs py-spy), and kept as it is when the rest of this page is regenerated.",
+            "", wrap(STAGES_BLOCK, kept), ""]
+
+
 def _copy_charts(files: list[str], prefix: str) -> list[str]:
     IMG.mkdir(parents=True, exist_ok=True)
     out = []
@@ -215,12 +223,7 @@ def main() -> int:
         "",
         *(f"![{Path(c).stem}]({c})" for c in bench_charts),
         "",
-        "## Where the time goes (`benchmarks/stages.py`)",
-        "",
-        "Written by its own command (it needs py-spy), and kept as it is when the rest of this page is regenerated.",
-        "",
-        wrap(STAGES_BLOCK, read_block(DOC, STAGES_BLOCK) or "Not measured yet: run `python benchmarks/stages.py`."),
-        "",
+        *_stages_md(),
         "## Buffer pool (`benchmarks/pool.py`)",
         "",
         f"{pool['size_bytes'] / MIB:g} MiB through the encoder's loop, {pool['runs']} runs per configuration. "
