@@ -38,8 +38,8 @@ STAGES: list[tuple[str, str]] = [
                          r"|sigmalang/stream/(pipeline|segments)\.py|concurrent/futures/|/threading\.py"),
     ("reading", r"^(os_pread\w*|pread\w*|preadv\w*|read) \(|^\S*(readinto|read_chunks|PositionalChunk\.\w+) \(.*sigmalang/"
                 r"|sigmalang/stream/reader\.py"),
-    ("detection", r"sigmalang/codecs/detect\.py"),
-    ("reference lookups", r"sigmalang/codecs/blocks\.py|_cutter|FrameWriter\._copies"),
+    ("detection", r"sigmalang/codecs/detect\.py|^ChunkPolicy\.detect "),
+    ("reference lookups", r"sigmalang/codecs/blocks\.py|_cutter|sigmalang/stream/matching\.py"),
     ("transforms", r"sigmalang/codecs/(delta|transforms)\.py"),
     ("zstd", r"^(ZSTD_|ZSTDMT_|HUF_|FSE_|HIST_|BIT_|Zstd)|/c-ext/|zstandard/"),
     ("checksums", r"^(checksum|data_digest|_verify|_check_data|xxh3_64\w*) "),
@@ -48,7 +48,7 @@ STAGES: list[tuple[str, str]] = [
                r"|sigmalang/codecs/(raw|reference)\.py|PendingReference\.|HistoryRing\.|OutputHistory\."),
     ("parsing glyphs", r"sigmalang/format/parser\.py|^(read_file_index|_walk_members) "),
     ("writing (glyphs, output)", r"^(os_pwrite\w*|pwrite\w*|write) \(|sigmalang/format/(glyphs|index|varint)\.py"
-                                 r"|FrameWriter\._(emit|write_chunk)|\.write_at "),
+                                 r"|sigmalang/stream/writer\.py|FrameWriter\._write_chunk |\._?write_at "),
     ("sigmalang, other Python", r"sigmalang/"),
 ]
 _ENCLOSING = [(stage, re.compile(pattern)) for stage, pattern in ENCLOSING]

@@ -24,9 +24,12 @@ only samples taken while the work ran count (the main thread inside ``_work``,
 and every other thread). Shares of time come from the profile; they are
 scaled to the child's unprofiled best time per repetition (a separate run
 without the profiler, since py-spy pauses the child at every sample). A cell
-is thread-milliseconds per MiB of raw data: a column sums to the wall time
-times the threads alive (the workers and the main thread), waiting included;
-"busy" is the sum without the waiting stages.
+is thread-milliseconds per MiB of raw data: the time a thread spent in that
+stage, running or ready to run (a sampler cannot tell a thread waiting for a
+core from one on it, so on a machine with fewer cores than busy threads "busy"
+exceeds the CPU time, printed beside it). A column sums to the wall time times
+the threads alive (the workers and the main thread), waiting included; "busy"
+is the sum without the waiting stages.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import sigmalang  # noqa: E402
 from _blocks import replace_block  # noqa: E402
 from adaptive_corpus import KINDS, ensure  # noqa: E402
+from sigmalang.profile.timing import BestTimes  # noqa: E402
 from stage_map import OTHER, STAGE_NAMES, WAITING, classify  # noqa: E402
 
 MIB = 1 << 20
@@ -56,22 +60,20 @@ WORK = "_work ("  # the child's work function, as py-spy names its frame
 DEFAULT_KINDS = ",".join([*KINDS, "mixed"])
 
 
-def _work(direction: str, src: str, dst: str, threads: int, seconds: float) -> tuple[int, float, float]:
+def _work(direction: str, src: str, dst: str, threads: int, seconds: float) -> dict[str, float]:
     """Encode or decode ``src`` into ``dst`` until ``seconds`` have passed (twice at least):
-    the repetitions, the total and the best time of one."""
+    the repetitions, their total time, and the best wall and CPU time of one."""
     coder = sigmalang.StreamingEncoder(threads=threads) if direction == "encode" else sigmalang.StreamingDecoder(threads)
     run = coder.encode_file if isinstance(coder, sigmalang.StreamingEncoder) else coder.decode_file
-    times: list[float] = []
-    while len(times) < 2 or sum(times) < seconds:
-        started = time.perf_counter()
-        run(src, dst)
-        times.append(time.perf_counter() - started)
-    return len(times), sum(times), min(times)
+    times = BestTimes()
+    while len(times.wall.get("run", [])) < 2 or sum(times.wall["run"]) < seconds:
+        times.time("run", lambda: run(src, dst))
+    return {"repeats": len(times.wall["run"]), "total_s": sum(times.wall["run"]), "best_s": times.best["run"],
+            "best_cpu_s": times.best_cpu("run")}
 
 
 def child(args: argparse.Namespace) -> int:
-    repeats, total, best = _work(args.direction, args.src, args.dst, args.threads, args.seconds)
-    print(json.dumps({"repeats": repeats, "total_s": total, "best_s": best}))
+    print(json.dumps(_work(args.direction, args.src, args.dst, args.threads, args.seconds)))
     return 0
 
 
@@ -122,7 +124,8 @@ def profile_one(args: argparse.Namespace, kind: str, direction: str, tmp: Path) 
     wall_ms_per_mib = plain["best_s"] * 1000 / mib
     per_mib = {s: stages[s] / ticks * wall_ms_per_mib if ticks else 0.0 for s in STAGE_NAMES}
     return {
-        "kind": kind, "direction": direction, "mib": mib, "wall_ms_per_mib": wall_ms_per_mib, "stages_ms_per_mib": per_mib,
+        "kind": kind, "direction": direction, "mib": mib, "wall_ms_per_mib": wall_ms_per_mib,
+        "cpu_ms_per_mib": plain["best_cpu_s"] * 1000 / mib, "stages_ms_per_mib": per_mib,
         "busy_ms_per_mib": sum(v for s, v in per_mib.items() if s not in WAITING), "samples": sum(stages.values()),
         "profiler_slowdown": (profiled["total_s"] / profiled["repeats"]) / (plain["total_s"] / plain["repeats"]),
         "other_frames": unmapped.most_common(8),
@@ -138,6 +141,7 @@ def table(rows: list[dict[str, object]], direction: str) -> list[str]:
         return f"| {'**' + name + '**' if bold else name} | " + " | ".join(cells) + " |"
 
     lines.append(line("wall (unprofiled best)", [float(r["wall_ms_per_mib"]) for r in mine], bold=True))  # type: ignore[arg-type]
+    lines.append(line("CPU, all threads (unprofiled best)", [float(r["cpu_ms_per_mib"]) for r in mine], bold=True))  # type: ignore[arg-type]
     lines.append(line("busy (thread-ms, waits excluded)", [float(r["busy_ms_per_mib"]) for r in mine], bold=True))  # type: ignore[arg-type]
     for stage in STAGE_NAMES:
         lines.append(line(stage, [r["stages_ms_per_mib"][stage] for r in mine]))  # type: ignore[index]
@@ -152,8 +156,9 @@ def markdown(rows: list[dict[str, object]], args: argparse.Namespace) -> str:
             f"(sigmalang {sigmalang.__version__}, default settings, {args.threads} threads, file to file; corpus of "
             "`benchmarks/adaptive_corpus.py`). Thread-milliseconds per MiB of raw data in each stage, from py-spy samples "
             "of every thread with native frames, scaled to the unprofiled best time; the stages are the patterns of "
-            "`benchmarks/stage_map.py`. A column sums to the wall time times the threads alive (workers and main "
-            "thread); the waiting stages (GIL, idle workers, ordering) are not in \"busy\".")
+            "`benchmarks/stage_map.py`. A thread counts in a stage while running or ready to run there, so \"busy\" "
+            "exceeds the CPU time when threads outnumber free cores; a column sums to the wall time times the threads "
+            "alive (workers and main thread); the waiting stages (GIL, idle workers, ordering) are not in \"busy\".")
     return "\n".join([head, "", *table(rows, "encode"), "", *table(rows, "decode")]) + "\n"
 
 
