@@ -106,8 +106,20 @@ def measure_kind(data: bytes, rounds: int, threads: int) -> dict[str, dict[str, 
     return rows
 
 
+def warm_up(sample: bytes, threads: int) -> None:
+    """Every codec once, untimed: what happens on a process's first call only (lazy
+    imports, thread pools, the planner's measurements) must not fall on whichever
+    codec runs first."""
+    for codec in codecs(threads):
+        blob = codec.encode(sample)
+        for decode in codec.decoders.values():
+            decode(blob)
+
+
 def measure(corpus: Path, rounds: int, threads: int, run: int) -> Results:
     """One whole run: every kind, then the mixed stream."""
+    with open(corpus / "mixed.bin", "rb") as f:
+        warm_up(f.read(4 * MIB), threads)
     results: Results = {}
     for kind in [*KINDS, "mixed"]:
         data = (corpus / f"{kind}.bin").read_bytes()
