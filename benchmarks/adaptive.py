@@ -116,6 +116,27 @@ def warm_up(sample: bytes, threads: int) -> None:
             decode(blob)
 
 
+#: Kinds whose reference cost is measured: text, where nothing repeats far back (the pure cost of
+#: looking), dense versions, and the mixed stream.
+COST_KINDS = ("text", "versioned-dense", "mixed")
+REFS, NO_REFS = "sigmalang -3 --refs", "sigmalang -3 --no-refs"
+
+
+def reference_cost(data: bytes, rounds: int, threads: int) -> dict[str, float]:
+    """Encode CPU per MiB (all threads) that the default and --refs spend beyond --no-refs.
+
+    Timed in a race of their own, the three alone in turns: within the big race each
+    follows a different codec, whose left-overs (threads, freed memory) tilt a
+    difference this small."""
+    variants = {DEFAULT: {}, REFS: {"references": True}, NO_REFS: {"references": False}}
+    encoders = [(name, sigmalang.StreamingEncoder(threads=threads, **kwargs)) for name, kwargs in variants.items()]  # type: ignore[arg-type]
+    times = BestTimes()
+    for name, encoder in turns(encoders, max(rounds, 3)):
+        times.time(name, lambda: encoder.compress(data))
+    base = times.best_cpu(NO_REFS)
+    return {name: (times.best_cpu(name) - base) * 1000 / (len(data) / MIB) for name in (DEFAULT, REFS)}
+
+
 def measure(corpus: Path, rounds: int, threads: int, run: int) -> Results:
     """One whole run: every kind, then the mixed stream."""
     with open(corpus / "mixed.bin", "rb") as f:
@@ -124,6 +145,9 @@ def measure(corpus: Path, rounds: int, threads: int, run: int) -> Results:
     for kind in [*KINDS, "mixed"]:
         data = (corpus / f"{kind}.bin").read_bytes()
         rows = results[kind] = measure_kind(data, rounds, threads)
+        if kind in COST_KINDS and REFS in rows and NO_REFS in rows:
+            for name, cost in reference_cost(data, rounds, threads).items():
+                rows[name]["refs_cost_ms_per_mib"] = cost
         ours, zstd = rows[DEFAULT], rows["zstd -3"]
         print(f"run {run}: {kind:<16} {len(data) / MIB:6.1f} MiB  sigmalang -3 {ours['ratio']:.3f} at {ours['encode_mb_s']:.0f} MB/s, "
               f"zstd -3 {zstd['ratio']:.3f} at {zstd['encode_mb_s']:.0f} MB/s", flush=True)
@@ -151,7 +175,7 @@ def best_over(runs: list[Results]) -> Results:
             for codec, row in rows.items():
                 into = merged[kind][codec]
                 for key, value in row.items():
-                    if value is not None and into[key] is not None:
+                    if value is not None and into[key] is not None and not key.startswith("refs_cost"):
                         into[key] = min(into[key], value) if key.endswith("per_mib") else max(into[key], value)  # type: ignore[type-var]
     return merged
 
@@ -169,16 +193,15 @@ def markdown_results(results: Results, threads: int) -> list[str]:
     return lines
 
 
-def reference_costs(results: Results) -> str:
-    """Encode CPU per MiB that looking up every chunk for REFERENCE copies adds (all threads):
-    on text, where little repeats, that is the cost of finding copies."""
-    refs, no_refs = "sigmalang -3 --refs", "sigmalang -3 --no-refs"
-    costs = [f"{kind} {rows[refs]['encode_cpu_ms_per_mib'] - rows[no_refs]['encode_cpu_ms_per_mib']:+.2f} ms"  # type: ignore[operator]
-             for kind, rows in results.items() if refs in rows and no_refs in rows and kind in ("text", "versioned-dense", "mixed")]
-    return f" Encode CPU per MiB with --refs minus --no-refs: {', '.join(costs)}." if costs else ""
+def reference_costs(runs: list[Results]) -> str:
+    """Encode CPU per MiB that looking up every chunk for REFERENCE copies adds (all
+    threads), each run's figure: on text, where little repeats, the cost of finding copies."""
+    costs = [f"{kind} " + " / ".join(f"{results[kind][REFS]['refs_cost_ms_per_mib']:+.2f}" for results in runs) + " ms"
+             for kind in COST_KINDS if kind in runs[0] and "refs_cost_ms_per_mib" in runs[0][kind].get(REFS, {})]
+    return f" Encode CPU per MiB with --refs minus --no-refs, each run: {', '.join(costs)}." if costs else ""
 
 
-def header(manifest: dict[str, object], args: argparse.Namespace, results: Results) -> str:
+def header(manifest: dict[str, object], args: argparse.Namespace, runs: list[Results]) -> str:
     return (
         f"Corpus: {int(manifest['mixed_bytes']) / MIB:.0f} MiB mixed (scale {args.scale}); sigmalang {sigmalang.__version__}, "  # type: ignore[call-overload]
         f"{args.threads} threads, best of {args.runs} rounds in turns, {args.repeat} independent run(s) "
@@ -186,7 +209,7 @@ def header(manifest: dict[str, object], args: argparse.Namespace, results: Resul
         f"zstd {'.'.join(map(str, zstandard.ZSTD_VERSION))}, numpy {np.__version__}; command: "
         f"`python benchmarks/adaptive.py --scale {args.scale} --runs {args.runs} --repeat {args.repeat}`. "
         f"sigmalang -3 is the default; zstd rows encode with {args.threads} threads and decode with one."
-        + reference_costs(results)
+        + reference_costs(runs)
     )
 
 
@@ -213,7 +236,7 @@ def main() -> int:
     checks: list[list[Check]] = [check_run(results, DEFAULT, LONG, args.threads) for results in runs]
     judged: list[Verdict] = verdicts(checks)
     best = best_over(runs)
-    table = [header(manifest, args, best), "", *markdown_results(best, args.threads)]
+    table = [header(manifest, args, runs), "", *markdown_results(best, args.threads)]
     text = "\n".join([*table, "", *markdown_targets(judged, list(best), args.threads)]) + "\n"
     print("\n" + "\n".join(table) + "\n")
     for v in judged:
