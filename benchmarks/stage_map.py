@@ -39,7 +39,7 @@ STAGES: list[tuple[str, str]] = [
     ("reading", r"^(os_pread\w*|pread\w*|preadv\w*|read) \(|^\S*(readinto|read_chunks|PositionalChunk\.\w+) \(.*sigmalang/"
                 r"|sigmalang/stream/reader\.py"),
     ("detection", r"sigmalang/codecs/detect\.py|^ChunkPolicy\.detect "),
-    ("reference lookups", r"sigmalang/codecs/blocks\.py|_cutter|sigmalang/stream/matching\.py"),
+    ("reference lookups", r"sigmalang/codecs/(blocks|longrange)\.py|_cutter|_matcher|sigmalang/stream/matching\.py"),
     ("transforms", r"sigmalang/codecs/(delta|transforms)\.py"),
     ("zstd", r"^(ZSTD_|ZSTDMT_|HUF_|FSE_|HIST_|BIT_|Zstd)|/c-ext/|zstandard/"),
     ("checksums", r"^(checksum|data_digest|_verify|_check_data|xxh3_64\w*) "),
