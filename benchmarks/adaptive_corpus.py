@@ -1,5 +1,6 @@
 """Build the adaptive-compression corpus from real material found on any Linux
-machine with Python, plus seeded numeric series and versioned copies.
+machine with Python, plus seeded numeric series and versioned copies of a
+source tree (sparse edits: 20 per version; dense: one every ~10 KB).
 
     python benchmarks/adaptive_corpus.py --out /tmp/sgl-corpus [--scale 1.0]
 
@@ -125,7 +126,8 @@ def float_series(budget: int, sources: list[str]) -> bytes:
 
 
 def versioned_copies(budget: int, sources: list[str], edits: int = 20) -> bytes:
-    """A ~4 MiB tree of real files, then copies of it, each with ``edits`` small edits."""
+    """A ~4 MiB tree of real files, then copies of it, each with ``edits`` small random
+    edits (they accumulate from version to version)."""
     base = stdlib_sources(4 * MIB, [])
     rng = random.Random(13)
     sources.append(f"{len(base)} bytes of standard-library sources, copied with {edits} random small edits per version")
@@ -141,6 +143,16 @@ def versioned_copies(budget: int, sources: list[str], edits: int = 20) -> bytes:
     return b"".join(versions)[:budget]
 
 
+#: Edits per version of the ~4 MiB tree for dense versions: about one every 10 KB. A copy
+#: found by whole content-defined blocks of a few KiB then misses much of what repeats;
+#: matches extended byte by byte do not.
+DENSE_EDITS = 420
+
+
+def dense_versions(budget: int, sources: list[str]) -> bytes:
+    return versioned_copies(budget, sources, DENSE_EDITS)
+
+
 KINDS = {
     "text": stdlib_sources,
     "csv": csv_data,
@@ -149,15 +161,19 @@ KINDS = {
     "compressed": compressed,
     "int": int_counters,
     "float": float_series,
-    "versioned": versioned_copies,
+    "versioned-sparse": versioned_copies,
+    "versioned-dense": dense_versions,
 }
 #: MiB of each kind at --scale 1.
-SIZES = {"text": 40, "csv": 10, "json": 20, "binary": 40, "compressed": 16, "int": 8, "float": 8, "versioned": 32}
+SIZES = {"text": 40, "csv": 10, "json": 20, "binary": 40, "compressed": 16, "int": 8, "float": 8, "versioned-sparse": 32,
+         "versioned-dense": 32}
+#: Bumped whenever a kind is added or built differently, so a stale corpus is rebuilt.
+CORPUS_VERSION = 2
 
 
 def build(out: Path, scale: float = 1.0) -> dict[str, object]:
     out.mkdir(parents=True, exist_ok=True)
-    manifest: dict[str, object] = {"scale": scale, "kinds": {}}
+    manifest: dict[str, object] = {"scale": scale, "version": CORPUS_VERSION, "kinds": {}}
     mixed: list[bytes] = []
     for kind, make in KINDS.items():
         sources: list[str] = []
@@ -171,15 +187,26 @@ def build(out: Path, scale: float = 1.0) -> dict[str, object]:
     return manifest
 
 
+def ensure(out: Path, scale: float) -> dict[str, object]:
+    """The manifest of the corpus in ``out``, built first unless it is there at this
+    scale and version."""
+    path = out / "manifest.json"
+    if path.exists():
+        manifest = json.loads(path.read_text())
+        if manifest.get("scale") == scale and manifest.get("version") == CORPUS_VERSION:
+            return manifest  # type: ignore[no-any-return]
+    return build(out, scale)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "sigmalang-corpus")
-    parser.add_argument("--scale", type=float, default=1.0, help="multiply every kind's size (default 1: 174 MiB)")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply every kind's size (default 1: 206 MiB)")
     args = parser.parse_args()
     manifest = build(args.out, args.scale)
     for kind, info in manifest["kinds"].items():  # type: ignore[union-attr]
-        print(f"{kind:<11} {info['bytes']:>12,} bytes from {info['source_count']} sources")
-    print(f"{'mixed':<11} {manifest['mixed_bytes']:>12,} bytes -> {args.out}")
+        print(f"{kind:<16} {info['bytes']:>12,} bytes from {info['source_count']} sources")
+    print(f"{'mixed':<16} {manifest['mixed_bytes']:>12,} bytes -> {args.out}")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@
 
 Data: versioned copies of a ~4 MiB tree of standard-library sources (8
 versions; sparse: 20 small edits per version, as adaptive_corpus.py's
-"versioned" kind; dense: an edit every ~10 KB), the mixed corpus of
+"versioned-sparse" kind; dense: an edit every ~10 KB, as "versioned-dense"), the mixed corpus of
 adaptive_corpus.py and standard-library text (few far repeats).
 
 For each matcher it prints the CPU time of matching per MiB (thread time of
@@ -34,7 +34,7 @@ from typing import Callable, Iterator
 import zstandard
 
 sys.path.insert(0, str(Path(__file__).parent))
-from adaptive_corpus import KINDS, SIZES, stdlib_sources, versioned_copies  # noqa: E402
+from adaptive_corpus import DENSE_EDITS, KINDS, SIZES, stdlib_sources, versioned_copies  # noqa: E402
 from sigmalang.codecs.blocks import BlockIndex  # noqa: E402
 from sigmalang.codecs.longrange import (  # noqa: E402
     ANCHOR_BITS,
@@ -50,8 +50,6 @@ from sigmalang.codecs.reference import MIN_COPIED, Copy, copied_bytes, encode_co
 from sigmalang.settings import DEFAULT_REFERENCE_WINDOW, EncoderSettings, choose_chunk_size  # noqa: E402
 
 MIB = 1 << 20
-#: Edits per version of the ~4 MiB tree for "dense": about one every 10 KB.
-DENSE_EDITS = 420
 
 
 def datasets(scale: float) -> Iterator[tuple[str, bytes]]:

@@ -20,11 +20,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).parent))
 import pool as pool_bench  # noqa: E402
+from _blocks import read_block, wrap  # noqa: E402
 from sigmalang.bench.cli_tool import zstd_path, zstd_version  # noqa: E402
 from sigmalang.cli import bench_cmd, profile_cmd  # noqa: E402
 from sigmalang.profile.machine import machine_info, now_utc  # noqa: E402
+from sigmalang.profile.targets import check_line  # noqa: E402
 
 DOC = ROOT / "docs" / "PERFORMANCE.md"
+#: The block benchmarks/stages.py writes into the page: kept as it is when the rest is regenerated.
+STAGES_BLOCK = "benchmarks/stages.py"
 IMG = ROOT / "docs" / "img"
 MIB = 1 << 20
 
@@ -86,27 +90,37 @@ def _row(doc: dict, name: str) -> dict | None:
 def headlines(profile: dict, bench: dict) -> list[str]:
     largest = max(p["size_bytes"] for p in profile["points"])
     smallest = min(p["size_bytes"] for p in profile["points"])
+    ours = [e for e in profile["settings"]["engines"] if e != "whole"]
     out = []
     for mode in profile["settings"]["modes"]:
-        s_big, w_big = _point(profile, "sigmalang", mode, largest), _point(profile, "whole", mode, largest)
-        s_small = _point(profile, "sigmalang", mode, smallest)
-        fs, fw = _fit(profile, "sigmalang", mode, "peak_rss"), _fit(profile, "whole", mode, "peak_rss")
+        w_big, fw = _point(profile, "whole", mode, largest), _fit(profile, "whole", mode, "peak_rss")
+        parts = []
+        for engine in ours:
+            big, small, fit = _point(profile, engine, mode, largest), _point(profile, engine, mode, smallest), _fit(profile, engine, mode, "peak_rss")
+            parts.append(f"{engine} peaks at {big['peak_rss']['mean'] / MIB:.0f} MiB RSS ({small['peak_rss']['mean'] / MIB:.0f} MiB at "
+                         f"{smallest / MIB:g} MiB), b = {fit['b']:.2f}, {big['mb_s']['best']:.0f} MB/s")
         out.append(
-            f"- **{mode}, {largest / MIB:g} MiB**: sigmalang streaming peaks at {s_big['peak_rss']['mean'] / MIB:.0f} MiB RSS "
-            f"({s_small['peak_rss']['mean'] / MIB:.0f} MiB at {smallest / MIB:g} MiB); zstd on the whole buffer at "
-            f"{w_big['peak_rss']['mean'] / MIB:.0f} MiB. Fitted growth exponent of peak RSS over "
-            f"{smallest / MIB:g}-{largest / MIB:g} MiB: b = {fs['b']:.2f} (sigmalang) vs {fw['b']:.2f} (whole buffer). "
-            f"Speed {s_big['mb_s']['best']:.0f} vs {w_big['mb_s']['best']:.0f} MB/s (best)."
+            f"- **{mode}, {largest / MIB:g} MiB**: " + "; ".join(parts) + f"; zstd on the whole buffer {w_big['peak_rss']['mean'] / MIB:.0f} MiB, "
+            f"b = {fw['b']:.2f}, {w_big['mb_s']['best']:.0f} MB/s (b: fitted growth exponent of peak RSS over "
+            f"{smallest / MIB:g}-{largest / MIB:g} MiB; MB/s: best run)."
         )
     threads = bench["settings"]["threads_resolved"]
-    ours, peer = _row(bench, f"sigmalang -3 T{threads}"), _row(bench, f"zstandard -3 T{threads}")
-    if ours and peer:
+    mine, peer = _row(bench, f"sigmalang -3 T{threads}"), _row(bench, f"zstandard -3 T{threads}")
+    if mine and peer:
         out.append(
-            f"- **level 3, {bench['inputs'][0]['name']}**: sigmalang ratio {ours['ratio']:.3f}, compress "
-            f"{ours['compress_mb_s']['best']:.0f} MB/s, decompress {ours['decompress_mb_s']['best']:.0f} MB/s; python-zstandard "
+            f"- **level 3, {bench['inputs'][0]['name']}**: sigmalang ratio {mine['ratio']:.3f}, compress "
+            f"{mine['compress_mb_s']['best']:.0f} MB/s, decompress {mine['decompress_mb_s']['best']:.0f} MB/s; python-zstandard "
             f"(threads={threads}) {peer['ratio']:.3f}, {peer['compress_mb_s']['best']:.0f} MB/s, {peer['decompress_mb_s']['best']:.0f} MB/s."
         )
     return out
+
+
+def _stages_md() -> list[str]:
+    """The section benchmarks/stages.py writes, carried over from the page as it is."""
+    kept = read_block(DOC, STAGES_BLOCK) or "Not measured yet: run `python benchmarks/stages.py`."
+    return ["## Where the time goes (`benchmarks/stages.py`)", "",
+            "Written by its own command (it needs py-spy), and kept as it is when the rest of this page is regenerated.",
+            "", wrap(STAGES_BLOCK, kept), ""]
 
 
 def _copy_charts(files: list[str], prefix: str) -> list[str]:
@@ -174,8 +188,7 @@ def main() -> int:
         f"Data: {profile['settings']['data_description']}. Level {profile['settings']['level']}, "
         f"{profile['settings']['threads_resolved']} threads, {profile['settings']['runs']} runs per point, each in a fresh process.",
         "",
-        f"- sigmalang: {profile['settings']['engines']['sigmalang']}.",
-        f"- whole: {profile['settings']['engines']['whole']}.",
+        *(f"- {engine}: {description}." for engine, description in profile["settings"]["engines"].items()),
         "- **peak RSS**: the child's own peak resident memory (Linux VmHWM; `ru_maxrss` is not used because it also counts "
         "the parent's memory at fork). **growth**: peak minus the child's RSS just before the work (interpreter, imports "
         "and the 10 MiB input cycle are excluded). **heap**: tracemalloc peak of the work in a separate, untimed run. "
@@ -184,11 +197,15 @@ def main() -> int:
         "- The ratio column is not a compression benchmark: the profile's input repeats every 10 MiB (only the 8-byte "
         "stamps differ), so a coder that keeps context across more than 10 MiB sees the repeats. Ratios on data that "
         "does not repeat are in the `sigmalang bench` tables below.",
-        "- The fit is y = a * size^b, least squares on log-log axes, over all sizes. sigmalang's chunk size grows with "
-        "the input up to 4 MiB (reached at 16 MiB), so its memory rises over the small sizes and is flat after; "
-        "R² says little for a flat series.",
+        "- The fit is y = a * size^b, least squares on log-log axes, over all sizes. File to file, sigmalang's chunk "
+        "size grows with the input up to 4 MiB (reached at 16 MiB), so its memory rises over the small sizes and is "
+        "flat after; through a pipe the size is unknown and chunks are 4 MiB from the start. R² says little for a "
+        "flat series. The targets (checked below the tables) are at 1 GiB and over 64 MiB..1 GiB: "
+        "`sigmalang profile --sizes 64,256,1024` checks them.",
         "",
         *_profile_md(profile),
+        "",
+        *(f"- {check_line(check)}" for check in profile["checks"]),
         "",
         *(f"![{Path(c).stem}]({c})" for c in profile_charts),
         *([] if profile_charts else [f"Charts skipped: {profile['charts']['skipped']}"]),
@@ -206,6 +223,7 @@ def main() -> int:
         "",
         *(f"![{Path(c).stem}]({c})" for c in bench_charts),
         "",
+        *_stages_md(),
         "## Buffer pool (`benchmarks/pool.py`)",
         "",
         f"{pool['size_bytes'] / MIB:g} MiB through the encoder's loop, {pool['runs']} runs per configuration. "

@@ -25,7 +25,7 @@ from typing import Callable
 import zstandard
 
 import sigmalang
-from _timing import BestTimes
+from sigmalang.profile.timing import BestTimes, turns
 from sigmalang.corpus import mixed
 from sigmalang.settings import REFERENCE_LEVEL, References
 
@@ -104,14 +104,13 @@ def measure(data: bytes, runs: int, level: int, threads: int) -> list[dict[str, 
         cli = _zstd_cli(level, threads, data, tmp)
         if cli is not None:
             contestants.append(cli)
-        for _ in range(runs):
-            for c in contestants:
-                c.blob = c.time("encode", c.encode)  # type: ignore[assignment]
-                assert c.time("decode", lambda: c.decode(c.blob)) == data, f"{c.name}: round trip failed"
-                if c.stream_decode is not None:
-                    path = os.path.join(tmp, "stream.bin")
-                    Path(path).write_bytes(c.blob)
-                    c.time("stream", lambda: c.stream_decode(path))  # type: ignore[misc]
+        for c in turns(contestants, runs):
+            c.blob = c.time("encode", c.encode)  # type: ignore[assignment]
+            assert c.time("decode", lambda: c.decode(c.blob)) == data, f"{c.name}: round trip failed"
+            if c.stream_decode is not None:
+                path = os.path.join(tmp, "stream.bin")
+                Path(path).write_bytes(c.blob)
+                c.time("stream", lambda: c.stream_decode(path))  # type: ignore[misc]
         rows: list[dict[str, object]] = []
         for c in contestants:
             row = {"name": c.name, "ratio": len(data) / len(c.blob), "encode_mb_s": mb / c.best["encode"],

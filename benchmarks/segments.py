@@ -19,8 +19,8 @@ import zstandard
 
 sys.path.insert(0, str(Path(__file__).parent))
 import sigmalang  # noqa: E402
-from _timing import BestTimes  # noqa: E402
-from adaptive_corpus import build  # noqa: E402
+from sigmalang.profile.timing import BestTimes  # noqa: E402
+from adaptive_corpus import ensure  # noqa: E402
 
 MIB = 1 << 20
 
@@ -35,19 +35,19 @@ def main() -> int:
     args = parser.parse_args()
     path = args.corpus / f"{args.kind}.bin"
     if not path.exists():
-        build(args.corpus, 1.0)
+        ensure(args.corpus, 1.0)
     data = path.read_bytes()
     sizes = [int(s) for s in args.sizes.split(",")]
     encoders = {f"sigmalang -3, {s} MiB segments": sigmalang.StreamingEncoder(3, args.threads, segment_size=s * MIB) for s in sizes}
     zctx = zstandard.ZstdCompressor(level=3, threads=args.threads)
     timer = BestTimes()
-    best = timer.best
     packed: dict[str, int] = {}
     contestants = [("zstd -3", lambda: zctx.compress(data))]
     contestants += [(n, lambda e=e: e.compress(data)) for n, e in encoders.items()]
     for _ in range(args.runs):
         for name, run in contestants:
             packed[name] = len(timer.time(name, run))
+    best = timer.best
     mb = len(data) / 1e6
     print(f"{args.kind}: {len(data):,} bytes, {args.threads} threads, best of {args.runs}, {os.cpu_count()} CPUs")
     print(f"{'encoder':<34}{'ratio':>8}{'x zstd':>8}{'MB/s':>8}{'x zstd':>8}")

@@ -18,6 +18,7 @@ MIB = 1 << 20
         (["--level", "42"], "--level"),
         (["--threads", "-1"], "--threads"),
         (["--data", "/no/such/file"], "--data"),
+        (["--path", "tube"], "--path"),
     ],
 )
 def test_bad_arguments_exit_2_naming_the_option(argv, option, capsys):
@@ -34,10 +35,13 @@ def test_a_tiny_profile_measures_what_was_asked(tmp_path, capsys):
     doc = json.loads((out / "profile.json").read_text())
     assert profile_problems(doc) == []
     assert doc["settings"]["sizes_bytes"] == [MIB, 2 * MIB]
+    engines = ("sigmalang-file", "sigmalang-pipe", "whole")
     assert {(p["engine"], p["mode"], p["size_bytes"]) for p in doc["points"]} == {
-        (e, "encode", s) for e in ("sigmalang", "whole") for s in (MIB, 2 * MIB)
+        (e, "encode", s) for e in engines for s in (MIB, 2 * MIB)
     }
+    assert set(doc["settings"]["engines"]) == set(engines)
     for p in doc["points"]:
+        assert (p["declared_window"] is None) == (p["engine"] == "whole"), "every sigmalang stream says its window"
         run = p["runs"][0]
         assert p["ratio"] > 2, "log text compresses well"
         assert 1 < run["mb_s"] < 100_000
@@ -45,18 +49,23 @@ def test_a_tiny_profile_measures_what_was_asked(tmp_path, capsys):
         assert run["peak_rss"] >= run["idle_rss"]
         assert p["heap_peak"] > 0
         assert p["trace"]["rss"], "the parent sampled the child"
-    assert len(doc["fits"]) == 4
+    assert len(doc["fits"]) == 6
+    assert [(c["engine"], c["what"]) for c in doc["checks"]] == [
+        ("sigmalang-file", "peak"), ("sigmalang-file", "exponent"), ("sigmalang-pipe", "peak"), ("sigmalang-pipe", "exponent")]
     charts = doc["charts"]
     assert charts["files"] or "matplotlib" in charts["skipped"]
-    assert "sigmalang profile" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "sigmalang profile" in out
+    assert "file to file" in out and "streamed like a pipe" in out and "reference window" in out
+    assert "encode, through a pipe: peak RSS at 2 MiB" in out and "NOT CHECKED" in out
 
 
 def test_a_user_file_is_repeated_and_decoded(tmp_path):
     data = tmp_path / "sample.txt"
     data.write_bytes(b"hello profile " * 5000)
     out = tmp_path / "out"
-    assert main(["--sizes", "1", "--runs", "1", "--mode", "decode", "--data", str(data), "--out", str(out), "-q"]) == 0
+    assert main(["--sizes", "1", "--runs", "1", "--mode", "decode", "--path", "file", "--data", str(data), "--out", str(out), "-q"]) == 0
     doc = json.loads((out / "profile.json").read_text())
-    assert [p["mode"] for p in doc["points"]] == ["decode", "decode"]
+    assert [(p["engine"], p["mode"]) for p in doc["points"]] == [("sigmalang-file", "decode"), ("whole", "decode")]
     assert all(p["runs"][0]["output_bytes"] == MIB for p in doc["points"])
     assert doc["fits"] == [], "one size: nothing to fit"

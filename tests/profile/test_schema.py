@@ -5,13 +5,13 @@ from sigmalang.profile.schema import PROFILE_SCHEMA_VERSION, bench_problems, pro
 
 SUMMARY = {"n": 1, "mean": 1.0, "stdev": 0.0, "cv": 0.0, "min": 1.0, "max": 1.0}
 RUN = {"wall_s": 0.1, "mb_s": 10.0, "peak_rss": 100, "idle_rss": 50, "growth_rss": 50, "sampled_peak_rss": 90, "output_bytes": 3}
-POINT = {"engine": "sigmalang", "mode": "encode", "size_bytes": 1 << 20, "runs": [RUN], "peak_rss": SUMMARY,
+POINT = {"engine": "sigmalang-file", "mode": "encode", "size_bytes": 1 << 20, "runs": [RUN], "peak_rss": SUMMARY,
          "growth_rss": SUMMARY, "wall_s": SUMMARY, "mb_s": {"best": 10.0, "mean": 9.0}, "ratio": 3.0, "heap_peak": 7,
          "trace": {"t_s": [0.0], "rss": [1], "work_start_s": 0.0, "work_end_s": 0.1}}
 PROFILE = {"schema_version": PROFILE_SCHEMA_VERSION, "kind": "sigmalang.profile", "created": "2025-01-01T00:00:00Z",
            "machine": {}, "settings": {"sizes_bytes": [1 << 20], "runs": 1, "modes": ["encode"], "threads": 0, "level": 3,
                                        "data": "mixed"},
-           "points": [POINT], "fits": [], "charts": {"files": [], "skipped": None}}
+           "points": [POINT], "fits": [], "checks": [], "charts": {"files": [], "skipped": None}}
 
 
 def test_a_conforming_profile_has_no_problems():

@@ -6,7 +6,8 @@ from pathlib import Path
 from types import ModuleType
 
 MIB = 1 << 20
-STYLE = {"sigmalang": "-o", "whole": "--s"}
+STYLE = {"sigmalang-file": "-o", "sigmalang-pipe": "-^", "whole": "--s"}
+LABELS = {"sigmalang-file": "sigmalang file to file", "sigmalang-pipe": "sigmalang through a pipe", "whole": "zstd whole buffer"}
 
 
 def load_pyplot() -> tuple[ModuleType | None, str | None]:
@@ -29,7 +30,7 @@ def _series(doc: dict) -> dict[tuple[str, str], list[dict]]:
 
 
 def _label(engine: str, mode: str) -> str:
-    return f"{'sigmalang streaming' if engine == 'sigmalang' else 'zstd whole buffer'} {mode}"
+    return f"{LABELS.get(engine, engine)} {mode}"
 
 
 def plot_profile(doc: dict, out_dir: str | Path, prefix: str = "") -> tuple[list[str], str | None]:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+from .targets import check_line
 
 MIB = 1 << 20
 
@@ -66,13 +69,28 @@ def fits_table(doc: dict[str, object]) -> Table:
     return table
 
 
+def paths_lines(doc: dict[str, object]) -> list[str]:
+    """What each engine measured, and the reference window its streams declare."""
+    settings = doc["settings"]  # type: dict[str, dict[str, str]]  # type: ignore[assignment]
+    lines = []
+    for engine, description in settings["engines"].items():
+        windows = {p["declared_window"] for p in doc["points"] if p["engine"] == engine and p.get("declared_window") is not None}  # type: ignore[attr-defined]
+        declared = f"; streams declare a reference window of {', '.join(f'{w / MIB:g} MiB' for w in sorted(windows))}" if windows else ""
+        lines.append(f"{engine}: {description}{declared}")
+    return lines
+
+
 def print_profile(doc: dict[str, object], console: Console | None = None) -> None:
     console = console or console_for_tables()
+    for line in paths_lines(doc):
+        console.print(line, highlight=False)
     console.print(points_table(doc))
     if doc["fits"]:
         console.print(fits_table(doc))
+    for check in doc.get("checks", []):  # type: ignore[attr-defined]
+        console.print(check_line(check), highlight=False)
     charts = doc["charts"]  # type: dict[str, object]  # type: ignore[assignment]
     if charts["skipped"]:
-        console.print(f"[yellow]charts skipped:[/yellow] {charts['skipped']}")
+        console.print(f"[yellow]charts skipped:[/yellow] {escape(str(charts['skipped']))}")
     for path in charts["files"]:  # type: ignore[attr-defined]
         console.print(f"chart: {path}")

@@ -15,18 +15,22 @@ from pathlib import Path
 from typing import Callable
 
 from ..settings import DEFAULT_LEVEL, DEFAULT_THREADS, available_cores
-from .data import KIND_NAMES, describe, write_cycle
+from .data import KIND_NAMES, describe, open_source, write_cycle
 from .fit import power_fit
 from .machine import machine_info, now_utc
 from .memory import SAMPLE_INTERVAL, ChildRun, run_python_child
 from .schema import PROFILE_SCHEMA_VERSION
 from .stats import summarize
+from .targets import memory_checks
 
 MIB = 1 << 20
 DEFAULT_SIZES_MIB = (1, 4, 16, 64, 256)
 FULL_EXTRA_MIB = (1024,)
 ENGINE_DESCRIPTIONS = {
-    "sigmalang": "StreamingEncoder.encode_stream / StreamingDecoder.decode_stream, generated stream to a null sink",
+    "sigmalang-file": "file to file, as `sigmalang FILE` does it: StreamingEncoder.encode_file (the workers read the "
+    "input by position) / StreamingDecoder.decode_file (the workers write the output by position)",
+    "sigmalang-pipe": "streamed like a pipe: StreamingEncoder.encode_stream of input of unknown size read in sequence / "
+    "StreamingDecoder.decode_stream of input that cannot seek, both to a null sink",
     "whole": "whole-buffer baseline: input read into one buffer, zstandard.ZstdCompressor(level).compress(buffer) "
     "(one thread); decode: ZstdDecompressor().decompress(whole compressed input)",
 }
@@ -63,14 +67,25 @@ class ProfileSettings:
         }
 
 
-def _worker_args(s: ProfileSettings, engine: str, mode: str, size: int, cycle: str | None, coded: str | None) -> list[str]:
+def _worker_args(s: ProfileSettings, engine: str, mode: str, size: int, cycle: str | None, inputs: dict[str, str]) -> list[str]:
     args = ["-m", "sigmalang.profile.worker", "--engine", engine, "--mode", mode, "--size", str(size),
             "--data", s.data, "--level", str(s.level), "--threads", str(s.threads)]
     if cycle:
         args += ["--cycle", cycle]
-    if mode == "decode" and coded:
-        args += ["--input", coded]
+    source = inputs.get(engine) if mode == "decode" else inputs.get("raw") if engine == "sigmalang-file" else None
+    if source:
+        args += ["--input", source]
     return args
+
+
+def write_input(settings: ProfileSettings, cycle: str | None, size: int, path: str) -> None:
+    """The raw input of a size as a regular file (for the file-to-file engine), written a MiB at a time."""
+    src = open_source(settings.data, cycle, size)
+    buf = bytearray(MIB)
+    with open(path, "wb") as out:
+        while n := src.readinto(buf):
+            out.write(memoryview(buf)[:n])
+    src.close()
 
 
 def _run_record(child: ChildRun) -> dict[str, object]:
@@ -85,6 +100,7 @@ def _run_record(child: ChildRun) -> dict[str, object]:
         "growth_rss": int(r["peak_rss"]) - int(r["idle_rss"]),  # type: ignore[call-overload]
         "sampled_peak_rss": child.sampled_peak,
         "output_bytes": r["output_bytes"],
+        "declared_window": r.get("declared_window"),
     }
 
 
@@ -113,6 +129,7 @@ def _point(engine: str, mode: str, size: int, children: list[ChildRun], heap: Ch
         "mb_s": {"best": max(r["mb_s"] for r in runs), "mean": sum(r["mb_s"] for r in runs) / len(runs)},  # type: ignore[type-var, misc]
         "ratio": size / coded if coded else None,
         "heap_peak": heap.report["heap_peak"],
+        "declared_window": max((int(r["declared_window"]) for r in runs if r["declared_window"] is not None), default=None),  # type: ignore[call-overload]
         "trace": _trace(children[0]),
     }
 
@@ -137,6 +154,44 @@ def fits(points: list[dict[str, object]]) -> list[dict[str, object]]:
     return out
 
 
+def _inputs(settings: ProfileSettings, size: int, cycle: str | None, tmp: str, say: Progress) -> dict[str, str]:
+    """The files a size's runs read: the raw input for the file-to-file engine ("raw"),
+    and each engine's own compressed output for decoding (made by an untimed child)."""
+    inputs: dict[str, str] = {}
+    if "sigmalang-file" in settings.engines:
+        inputs["raw"] = os.path.join(tmp, f"raw-{size}.bin")
+        say(f"{size / MIB:g} MiB: writing the input file")
+        write_input(settings, cycle, size, inputs["raw"])
+    if "decode" in settings.modes:
+        for engine in settings.engines:
+            coded = os.path.join(tmp, f"{engine}-{size}.sgl")
+            say(f"{size / MIB:g} MiB: preparing the {engine} decode input")
+            run_python_child([*_worker_args(settings, engine, "encode", size, cycle, inputs), "--output", coded], sample=False)
+            inputs[engine] = coded
+    return inputs
+
+
+def _measure_size(settings: ProfileSettings, size: int, cycle: str | None, tmp: str, say: Progress) -> list[dict[str, object]]:
+    """Every mode and engine at one size: the engines take turns within each run."""
+    points = []
+    inputs = _inputs(settings, size, cycle, tmp, say)
+    try:
+        for mode in settings.modes:
+            timed: dict[str, list[ChildRun]] = {e: [] for e in settings.engines}
+            for run in range(settings.runs):
+                for engine in settings.engines:
+                    say(f"{size / MIB:g} MiB {mode} {engine}: run {run + 1} of {settings.runs}")
+                    timed[engine].append(run_python_child(_worker_args(settings, engine, mode, size, cycle, inputs)))
+            for engine in settings.engines:
+                say(f"{size / MIB:g} MiB {mode} {engine}: Python-heap peak (tracemalloc)")
+                heap = run_python_child([*_worker_args(settings, engine, mode, size, cycle, inputs), "--tracemalloc"], sample=False)
+                points.append(_point(engine, mode, size, timed[engine], heap))
+    finally:
+        for path in inputs.values():
+            Path(path).unlink(missing_ok=True)
+    return points
+
+
 def run_profile(settings: ProfileSettings, progress: Progress | None = None) -> dict[str, object]:
     """Measure every point and return the profile document (see ``schema``)."""
     say = progress or (lambda message: None)
@@ -148,24 +203,7 @@ def run_profile(settings: ProfileSettings, progress: Progress | None = None) -> 
             cycle = os.path.join(tmp, "cycle.bin")
             write_cycle(settings.data, cycle)
         for size in settings.sizes:
-            coded: dict[str, str] = {}
-            if "decode" in settings.modes:
-                for engine in settings.engines:
-                    coded[engine] = os.path.join(tmp, f"{engine}-{size}.bin")
-                    say(f"{size / MIB:g} MiB: preparing the {engine} decode input")
-                    run_python_child([*_worker_args(settings, engine, "encode", size, cycle, None), "--output", coded[engine]], sample=False)
-            for mode in settings.modes:
-                timed: dict[str, list[ChildRun]] = {e: [] for e in settings.engines}
-                for run in range(settings.runs):
-                    for engine in settings.engines:
-                        say(f"{size / MIB:g} MiB {mode} {engine}: run {run + 1} of {settings.runs}")
-                        timed[engine].append(run_python_child(_worker_args(settings, engine, mode, size, cycle, coded.get(engine))))
-                for engine in settings.engines:
-                    say(f"{size / MIB:g} MiB {mode} {engine}: Python-heap peak (tracemalloc)")
-                    heap = run_python_child([*_worker_args(settings, engine, mode, size, cycle, coded.get(engine)), "--tracemalloc"], sample=False)
-                    points.append(_point(engine, mode, size, timed[engine], heap))
-            for path in coded.values():
-                Path(path).unlink(missing_ok=True)
+            points += _measure_size(settings, size, cycle, tmp, say)
     return {
         "schema_version": PROFILE_SCHEMA_VERSION,
         "kind": "sigmalang.profile",
@@ -174,5 +212,6 @@ def run_profile(settings: ProfileSettings, progress: Progress | None = None) -> 
         "settings": settings.as_dict(),
         "points": points,
         "fits": fits(points),
+        "checks": memory_checks(points),
         "charts": {"files": [], "skipped": None},
     }

@@ -3,7 +3,7 @@
 Both carry ``schema_version``; a change that removes or renames a key bumps it.
 Sizes are bytes, times seconds, speeds MB/s (10**6 raw bytes per second).
 
-profile.json (schema_version 1)::
+profile.json (schema_version 2: engines name their path, points say the declared window, checks added)::
 
     schema_version  int
     kind            "sigmalang.profile"
@@ -13,16 +13,20 @@ profile.json (schema_version 1)::
     settings        {sizes_bytes [int], runs, modes [str], threads, threads_resolved,
                      level, data, data_description, engines {name: description},
                      sample_interval_s, timing, peak_rss}
-    points          [{engine ("sigmalang" | "whole"), mode ("encode" | "decode"),
-                      size_bytes,
+    points          [{engine ("sigmalang-file" | "sigmalang-pipe" | "whole"),
+                      mode ("encode" | "decode"), size_bytes,
                       runs [{wall_s, mb_s, peak_rss, idle_rss, growth_rss,
-                             sampled_peak_rss, output_bytes}],
+                             sampled_peak_rss, output_bytes, declared_window}],
                       peak_rss, growth_rss, wall_s: summary {n, mean, stdev, cv, min, max},
                       mb_s {best, mean}, ratio (float, encode only, else null),
                       heap_peak (int: tracemalloc peak of a separate run),
+                      declared_window (int: the reference window the sigmalang
+                      streams declare; null for whole),
                       trace {t_s [float], rss [int], work_start_s, work_end_s}}]
     fits            [{engine, mode, metric ("peak_rss" | "growth_rss"), x, y,
                       a, b, r2, n}]  # y = a * x**b, x in MiB; a/b/r2 null if skipped
+    checks          [{engine, mode, what ("peak" | "exponent"), name, ok (bool,
+                      or null when not checked), value, limit, shown, detail}]
     charts          {files [str], skipped (str reason or null)}
 
 bench JSON (schema_version 1)::
@@ -46,14 +50,14 @@ from __future__ import annotations
 
 from typing import Any
 
-PROFILE_SCHEMA_VERSION = 1
+PROFILE_SCHEMA_VERSION = 2
 BENCH_SCHEMA_VERSION = 1
 
 _NUM = (int, float)
 _OPT_NUM = (int, float, type(None))
 
 PROFILE_TOP = {"schema_version": int, "kind": str, "created": str, "machine": dict, "settings": dict,
-               "points": list, "fits": list, "charts": dict}
+               "points": list, "fits": list, "checks": list, "charts": dict}
 PROFILE_SETTINGS = {"sizes_bytes": list, "runs": int, "modes": list, "threads": int, "level": int, "data": str}
 PROFILE_POINT = {"engine": str, "mode": str, "size_bytes": int, "runs": list, "peak_rss": dict, "growth_rss": dict,
                  "wall_s": dict, "mb_s": dict, "heap_peak": _OPT_NUM, "trace": dict}
