@@ -45,12 +45,10 @@ from sigmalang.profile.timing import BestTimes, turns  # noqa: E402
 
 MIB = 1 << 20
 DEFAULT = "sigmalang -3"
-#: sigmalang rows beside the default: name -> StreamingEncoder keyword arguments.
-#: "--refs" is the same as the default once references are on by default: drop it then.
+#: sigmalang rows beside the default (which stores REFERENCE copies): name -> StreamingEncoder keyword arguments.
 VARIANTS: dict[str, dict[str, object]] = {
     "sigmalang -1": {"level": 1},
     "sigmalang -9": {"level": 9},
-    "sigmalang -3 --refs": {"references": True},
     "sigmalang -3 --no-refs": {"references": False},
     "sigmalang -3, detector off": {"adaptive": False},
 }
@@ -119,22 +117,22 @@ def warm_up(sample: bytes, threads: int) -> None:
 #: Kinds whose reference cost is measured: text, where nothing repeats far back (the pure cost of
 #: looking), dense versions, and the mixed stream.
 COST_KINDS = ("text", "versioned-dense", "mixed")
-REFS, NO_REFS = "sigmalang -3 --refs", "sigmalang -3 --no-refs"
+REFS, NO_REFS = DEFAULT, "sigmalang -3 --no-refs"
 
 
 def reference_cost(data: bytes, rounds: int, threads: int) -> dict[str, float]:
-    """Encode CPU per MiB (all threads) that the default and --refs spend beyond --no-refs.
+    """Encode CPU per MiB (all threads) that the default, with references, spends beyond --no-refs.
 
-    Timed in a race of their own, the three alone in turns: within the big race each
+    Timed in a race of their own, the two alone in turns: within the big race each
     follows a different codec, whose left-overs (threads, freed memory) tilt a
     difference this small."""
-    variants = {DEFAULT: {}, REFS: {"references": True}, NO_REFS: {"references": False}}
+    variants = {DEFAULT: {}, NO_REFS: {"references": False}}
     encoders = [(name, sigmalang.StreamingEncoder(threads=threads, **kwargs)) for name, kwargs in variants.items()]  # type: ignore[arg-type]
     times = BestTimes()
     for name, encoder in turns(encoders, max(rounds, 3)):
         times.time(name, lambda: encoder.compress(data))
     base = times.best_cpu(NO_REFS)
-    return {name: (times.best_cpu(name) - base) * 1000 / (len(data) / MIB) for name in (DEFAULT, REFS)}
+    return {DEFAULT: (times.best_cpu(DEFAULT) - base) * 1000 / (len(data) / MIB)}
 
 
 def measure(corpus: Path, rounds: int, threads: int, run: int) -> Results:
@@ -198,7 +196,7 @@ def reference_costs(runs: list[Results]) -> str:
     threads), each run's figure: on text, where little repeats, the cost of finding copies."""
     costs = [f"{kind} " + " / ".join(f"{results[kind][REFS]['refs_cost_ms_per_mib']:+.2f}" for results in runs) + " ms"
              for kind in COST_KINDS if kind in runs[0] and "refs_cost_ms_per_mib" in runs[0][kind].get(REFS, {})]
-    return f" Encode CPU per MiB with --refs minus --no-refs, each run: {', '.join(costs)}." if costs else ""
+    return f" Encode CPU per MiB of the default (references on) minus --no-refs, each run: {', '.join(costs)}." if costs else ""
 
 
 def header(manifest: dict[str, object], args: argparse.Namespace, runs: list[Results]) -> str:

@@ -35,7 +35,6 @@ import zstandard
 
 sys.path.insert(0, str(Path(__file__).parent))
 from adaptive_corpus import DENSE_EDITS, KINDS, SIZES, stdlib_sources, versioned_copies  # noqa: E402
-from sigmalang.codecs.blocks import BlockIndex  # noqa: E402
 from sigmalang.codecs.longrange import (  # noqa: E402
     ANCHOR_BITS,
     DESIGN,
@@ -111,10 +110,6 @@ def estimate_size(data: bytes, layout: Layout, found: list[list[Copy]] | None) -
     return total, copied
 
 
-def block_index(window: int) -> Callable[[], Match]:
-    return lambda: BlockIndex(window).copies
-
-
 def longrange(window: int, source: Callable[[], Source], **options: object) -> Callable[[], Match]:
     return lambda: LongRangeMatcher(window, source(), **options).copies  # type: ignore[arg-type]
 
@@ -122,7 +117,7 @@ def longrange(window: int, source: Callable[[], Source], **options: object) -> C
 def matchers(data: bytes, path: str, window: int) -> list[tuple[str, Callable[[], Match], bool]]:
     """(label, factory, copies may read up to the chunk start) for every matcher measured."""
     buffer = lambda: BufferSource(data)  # noqa: E731
-    rows: list[tuple[str, Callable[[], Match], bool]] = [("blocks (today)", block_index(window), False)]
+    rows: list[tuple[str, Callable[[], Match], bool]] = []
     for design in Design:
         for bits in (8, 10):
             rows.append((f"{design.name.lower()} {bits} bits", longrange(window, buffer, design=design, anchor_bits=bits), False))
@@ -133,7 +128,6 @@ def matchers(data: bytes, path: str, window: int) -> list[tuple[str, Callable[[]
     rows.append((f"{default}, file", longrange(window, lambda: FileSource(fd)), False))
     rows.append((f"{default}, ring", longrange(window, RingSource), False))
     rows.append((f"{default}, before chunk", longrange(window, buffer), True))
-    rows.append(("blocks, before chunk", block_index(window), True))
     return rows
 
 
