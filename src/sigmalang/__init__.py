@@ -10,6 +10,7 @@ from __future__ import annotations
 from .codecs.base import Strategy
 from .errors import ChecksumError, FormatError, LimitError, SigmalangError, TruncatedError
 from .format.limits import Limits
+from .fsspec import install as _install_fsspec
 from .pool import BufferPool, PoolStats
 from .settings import DEFAULT_LEVEL, MAX_LEVEL, MIN_LEVEL, EncoderSettings, References
 from .stream.decoder import StreamingDecoder
@@ -18,6 +19,8 @@ from .stream.fileobj import SigmalangFile, open
 from .stream.stats import StreamStats
 
 __version__ = "0.1.0"
+
+_install_fsspec()  # .sgl for fsspec.open(..., compression="infer"), without importing fsspec
 
 __all__ = [
     "BufferPool",

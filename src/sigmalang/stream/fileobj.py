@@ -16,6 +16,7 @@ from collections import deque
 from typing import IO, BinaryIO
 
 from ..codecs.base import Buffer
+from ..fsspec import is_url, open_url
 from ..format.index import FileIndex, SeekPoint, read_file_index
 from ..format.limits import DEFAULT_LIMITS, Limits
 from ..pool import BufferPool
@@ -174,9 +175,9 @@ class SigmalangFile(io.BufferedIOBase):
         if fileobj is None:
             if filename is None:
                 raise TypeError("SigmalangFile needs a filename or a fileobj")
-            fileobj = builtins.open(filename, binary_mode)
+            fileobj = _open_named(filename, binary_mode)
         self._fp = fileobj
-        self.name = getattr(fileobj, "name", filename if filename is not None else "")
+        self.name = getattr(fileobj, "name", None) or (filename if filename is not None else "")
         self.mode = binary_mode
         self._closed = False
         try:
@@ -368,6 +369,13 @@ class SigmalangFile(io.BufferedIOBase):
                 self._fp.flush()
 
 
+def _open_named(filename: str | bytes | os.PathLike[str], mode: str) -> BinaryIO:
+    """A local file, or the file an fsspec URL names (``memory://``, ``s3://``...)."""
+    if is_url(filename):
+        return open_url(filename, mode)  # type: ignore[arg-type, return-value]
+    return builtins.open(filename, mode)
+
+
 def open(  # noqa: A001 - the point is to mirror gzip.open
     filename: str | bytes | os.PathLike[str] | BinaryIO,
     mode: str = "rb",
@@ -383,7 +391,8 @@ def open(  # noqa: A001 - the point is to mirror gzip.open
 ) -> SigmalangFile | IO[str]:
     """Open a sigmalang file in binary ("rb", "wb", "ab", "xb") or text ("rt", "wt", "at", "xt") mode.
 
-    ``filename`` is a path or an existing binary file object. Text mode wraps
+    ``filename`` is a path, an fsspec URL (``memory://x.sgl``, ``s3://bucket/x.sgl``;
+    needs fsspec) or an existing binary file object. Text mode wraps
     the binary file in ``io.TextIOWrapper`` with ``encoding``, ``errors`` and
     ``newline``, as ``gzip.open`` does.
     """

@@ -1,0 +1,148 @@
+"""fsspec integration: ``.sgl`` as an fsspec compression, and fsspec URLs as file names.
+
+After ``import sigmalang``, ``fsspec.open("s3://bucket/x.sgl", "rb",
+compression="infer")`` decodes (and ``"wb"`` encodes) on any fsspec file
+system. fsspec has no entry-point group for compressions: a package calls
+``fsspec.compression.register_compression`` itself. Importing fsspec takes
+tens of milliseconds, more than ``import sigmalang`` should spend on an
+integration many programs never use, so :func:`install` registers at once
+only when fsspec's compression module is already imported, and otherwise
+asks to be called back when it is (a one-shot finder on ``sys.meta_path``
+that runs the registration right after that module has executed).
+
+:func:`open_url` opens a URL (``memory://``, ``file://``, ``s3://`` when
+s3fs is installed, chained URLs such as ``simplecache::https://...``) for
+``sigmalang.open`` and the command line.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import warnings
+from types import ModuleType
+from typing import IO, TYPE_CHECKING, Any, Callable, Sequence
+
+if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+
+    from fsspec import AbstractFileSystem
+
+    from .stream.fileobj import SigmalangFile
+
+#: The module whose import the registration waits for: it holds the registry.
+HOOKED_MODULE = "fsspec.compression"
+#: Name and file extension under which fsspec knows the format.
+COMPRESSION = "sgl"
+
+# "proto://..." (two letters at least, so "C://x" stays a Windows path) or chained "a::b://...";
+# compiled on first use (re caches it), not at import.
+_URL = r"^(?:[A-Za-z][A-Za-z0-9+.\-]*::)*[A-Za-z][A-Za-z0-9+.\-]+://"
+
+
+def is_url(name: object) -> bool:
+    """Whether ``name`` is an fsspec URL rather than a local path."""
+    return isinstance(name, str) and re.match(_URL, name) is not None
+
+
+def compression_file(infile: IO[bytes], mode: str = "rb", **kwargs: Any) -> SigmalangFile:
+    """The callback fsspec calls with the opened file and mode "r" or "w"."""
+    from .stream.fileobj import SigmalangFile
+
+    return SigmalangFile(None, mode if mode.endswith("b") else mode + "b", fileobj=infile, **kwargs)
+
+
+def register() -> None:
+    """Register ``.sgl`` with fsspec now (imports fsspec); calling it again changes nothing."""
+    from fsspec.compression import register_compression
+
+    register_compression(COMPRESSION, compression_file, COMPRESSION, force=True)
+
+
+def _register_quietly() -> None:
+    """Registration run from inside fsspec's import: a failure must not break fsspec."""
+    try:
+        register()
+    except Exception as exc:  # noqa: BLE001 - any failure only costs the integration
+        warnings.warn(f"sigmalang could not register its fsspec compression: {exc}", RuntimeWarning, stacklevel=2)
+
+
+def install() -> None:
+    """Register now if fsspec is imported, else once it is; never imports fsspec itself."""
+    if HOOKED_MODULE in sys.modules:
+        _register_quietly()
+    elif not any(isinstance(finder, AfterImport) and finder.name == HOOKED_MODULE for finder in sys.meta_path):
+        sys.meta_path.insert(0, AfterImport(HOOKED_MODULE, _register_quietly))
+
+
+class AfterImport:
+    """A one-shot ``sys.meta_path`` finder: runs ``action`` right after module ``name`` executes.
+
+    It finds the module's spec through the finders after it, so the module
+    loads as it would have, and wraps the spec's loader; it leaves
+    ``sys.meta_path`` on its first call for ``name``.
+    """
+
+    def __init__(self, name: str, action: Callable[[], None]) -> None:
+        self.name = name
+        self.action = action
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None) -> ModuleSpec | None:
+        if fullname != self.name:
+            return None
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
+        for finder in sys.meta_path:
+            find_spec = getattr(finder, "find_spec", None)
+            spec = find_spec(fullname, path, target) if find_spec is not None else None
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _LoaderThen(spec.loader, self.action)  # type: ignore[assignment]
+                return spec
+        return None
+
+    def invalidate_caches(self) -> None:
+        """Nothing cached (``importlib.invalidate_caches`` calls every finder)."""
+
+
+class _LoaderThen:
+    """A loader that runs ``action`` after the wrapped one executed the module."""
+
+    def __init__(self, loader: Any, action: Callable[[], None]) -> None:
+        self._loader = loader
+        self._action = action
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+        create = getattr(self._loader, "create_module", None)
+        return create(spec) if create is not None else None
+
+    def exec_module(self, module: ModuleType) -> None:
+        self._loader.exec_module(module)
+        self._action()
+
+    def __getattr__(self, name: str) -> Any:  # get_source, get_filename, ... for tracebacks and inspect
+        return getattr(self._loader, name)
+
+
+def require() -> ModuleType:
+    """The fsspec module, or an error that says how to install it."""
+    try:
+        import fsspec
+    except ImportError:
+        raise ImportError("fsspec URLs need fsspec: pip install 'sigmalang[fsspec]'") from None
+    return fsspec
+
+
+def url_to_fs(url: str) -> tuple[AbstractFileSystem, str]:
+    """The file system and path an fsspec URL names (chained URLs included)."""
+    require()
+    from fsspec.core import url_to_fs as split
+
+    fs, path = split(url)
+    return fs, path
+
+
+def open_url(url: str, mode: str) -> IO[bytes]:
+    """A binary file object for ``url`` in ``mode`` ("rb", "wb", "ab", "xb")."""
+    fs, path = url_to_fs(url)
+    return fs.open(path, mode)  # type: ignore[no-any-return]
