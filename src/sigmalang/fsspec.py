@@ -21,7 +21,7 @@ import re
 import sys
 import warnings
 from types import ModuleType
-from typing import IO, TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Sequence, TypeGuard
 
 if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
@@ -40,12 +40,12 @@ COMPRESSION = "sgl"
 _URL = r"^(?:[A-Za-z][A-Za-z0-9+.\-]*::)*[A-Za-z][A-Za-z0-9+.\-]+://"
 
 
-def is_url(name: object) -> bool:
+def is_url(name: object) -> TypeGuard[str]:
     """Whether ``name`` is an fsspec URL rather than a local path."""
     return isinstance(name, str) and re.match(_URL, name) is not None
 
 
-def compression_file(infile: IO[bytes], mode: str = "rb", **kwargs: Any) -> SigmalangFile:
+def compression_file(infile: BinaryIO, mode: str = "rb", **kwargs: Any) -> SigmalangFile:
     """The callback fsspec calls with the opened file and mode "r" or "w"."""
     from .stream.fileobj import SigmalangFile
 
@@ -142,7 +142,7 @@ def url_to_fs(url: str) -> tuple[AbstractFileSystem, str]:
     return fs, path
 
 
-def open_url(url: str, mode: str) -> IO[bytes]:
+def open_url(url: str, mode: str) -> BinaryIO:
     """A binary file object for ``url`` in ``mode`` ("rb", "wb", "ab", "xb")."""
     fs, path = url_to_fs(url)
     return fs.open(path, mode)  # type: ignore[no-any-return]

@@ -13,7 +13,7 @@ import builtins
 import io
 import os
 from collections import deque
-from typing import IO, BinaryIO
+from typing import IO, BinaryIO, cast
 
 from ..codecs.base import Buffer
 from ..fsspec import is_url, open_url
@@ -372,8 +372,8 @@ class SigmalangFile(io.BufferedIOBase):
 def _open_named(filename: str | bytes | os.PathLike[str], mode: str) -> BinaryIO:
     """A local file, or the file an fsspec URL names (``memory://``, ``s3://``...)."""
     if is_url(filename):
-        return open_url(filename, mode)  # type: ignore[arg-type, return-value]
-    return builtins.open(filename, mode)
+        return open_url(filename, mode)
+    return cast(BinaryIO, builtins.open(filename, mode))
 
 
 def open(  # noqa: A001 - the point is to mirror gzip.open
