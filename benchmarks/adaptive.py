@@ -33,6 +33,7 @@ import zstandard
 
 sys.path.insert(0, str(Path(__file__).parent))
 import sigmalang  # noqa: E402
+from _readme import replace_block  # noqa: E402
 from _timing import BestTimes, best_of  # noqa: E402
 from adaptive_corpus import KINDS, build  # noqa: E402
 from sigmalang.codecs.blocks import BlockIndex, content_boundaries  # noqa: E402
@@ -221,21 +222,11 @@ def main() -> int:
     if args.markdown:
         args.markdown.write_text(text)
     if args.readme:
-        replace_block(args.readme, text)
+        replace_block(args.readme, "adaptive.py", text)
     if args.json:
         args.json.write_text(json.dumps({"results": results, "detection": detect, "detection_share": share,
                                          "targets": [{"target": n, "pass": ok, "value": v} for n, ok, v in targets]}, indent=2))
     return 0
-
-
-BEGIN, END = "<!-- benchmarks/adaptive.py: begin -->", "<!-- benchmarks/adaptive.py: end -->"
-
-
-def replace_block(path: Path, text: str) -> None:
-    """Put ``text`` between the BEGIN and END markers of ``path`` (which must hold both)."""
-    page = path.read_text()
-    start, end = page.index(BEGIN) + len(BEGIN), page.index(END)
-    path.write_text(page[:start] + "\n" + text.strip() + "\n" + page[end:])
 
 
 if __name__ == "__main__":
