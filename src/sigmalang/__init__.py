@@ -8,6 +8,7 @@ The public API mirrors the standard library's ``gzip`` and python-zstandard:
 from __future__ import annotations
 
 from .codecs.base import Strategy
+from .archive import register as _register_archive_formats
 from .errors import ChecksumError, FormatError, LimitError, SigmalangError, TruncatedError
 from .format.limits import Limits
 from .fsspec import install as _install_fsspec
@@ -21,6 +22,7 @@ from .stream.stats import StreamStats
 __version__ = "0.1.0"
 
 _install_fsspec()  # .sgl for fsspec.open(..., compression="infer"), without importing fsspec
+_register_archive_formats()  # "sgltar" (.tar.sgl) for shutil.make_archive and unpack_archive
 
 __all__ = [
     "BufferPool",
