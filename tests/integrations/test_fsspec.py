@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
 from pathlib import Path
-from typing import Iterator
 
 import fsspec
 import pytest
@@ -19,16 +17,6 @@ from sigmalang.fsspec import is_url, require
 @pytest.fixture(scope="module")
 def data() -> bytes:
     return mixed(300_000, seed=3)
-
-
-@pytest.fixture
-def memory_dir() -> Iterator[str]:
-    """A fresh folder of fsspec's in-memory file system, removed afterwards."""
-    folder = f"memory://sigmalang-test-{uuid.uuid4().hex}"
-    yield folder
-    fs = fsspec.filesystem("memory")
-    if fs.exists(folder):
-        fs.rm(folder, recursive=True)
 
 
 def python(code: str) -> subprocess.CompletedProcess[str]:
