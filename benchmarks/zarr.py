@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -110,9 +111,11 @@ def main() -> int:
         results[kind], chains = measure(data, args.chunk * 1024, args.level, args.runs)
         print(f"{kind}: " + ", ".join(f"{r['codec']} {r['ratio']:.3f}" for r in results[kind]), flush=True)
     default_chain = chains["zarr default"]
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     header = (
+        f"{date.today().isoformat()}, {os.cpu_count()} CPUs, load average {load} (1, 5, 15 min) at the end; "
         f"{args.size} MiB per array, {args.chunk} KiB chunks of 1024-wide rows, Zarr format 3 in memory, best of {args.runs} "
-        f"(codecs in turns), {os.cpu_count()} CPUs, Python {platform.python_version()}, zarr {zarr.__version__}, "
+        f"(codecs in turns), Python {platform.python_version()}, zarr {zarr.__version__}, "
         f"numcodecs {numcodecs.__version__}, sigmalang {sigmalang.__version__}; Zarr's default compressors here: "
         f"`{default_chain}`. Command: `python benchmarks/zarr.py --size {args.size} --chunk {args.chunk} --runs {args.runs}`."
     )
