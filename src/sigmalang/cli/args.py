@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("files", nargs="*", metavar="FILE", help="files to process ('-' for standard input)")
+    parser.add_argument("files", nargs="*", metavar="FILE", help="files to process ('-' for standard input; fsspec URLs such as s3://bucket/key)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("-z", "--compress", dest="action", action="store_const", const="compress", help="compress (default)")
     mode.add_argument("-d", "--decompress", dest="action", action="store_const", const="decompress", help="decompress")

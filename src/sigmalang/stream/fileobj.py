@@ -177,7 +177,8 @@ class SigmalangFile(io.BufferedIOBase):
                 raise TypeError("SigmalangFile needs a filename or a fileobj")
             fileobj = _open_named(filename, binary_mode)
         self._fp = fileobj
-        self.name = getattr(fileobj, "name", None) or (filename if filename is not None else "")
+        name = getattr(fileobj, "name", None)  # fsspec's files have none: then the URL
+        self.name = name if name is not None else (filename if filename is not None else "")
         self.mode = binary_mode
         self._closed = False
         try:
