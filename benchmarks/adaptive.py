@@ -37,7 +37,7 @@ from _readme import replace_block  # noqa: E402
 from _timing import BestTimes, best_of  # noqa: E402
 from adaptive_corpus import KINDS, build  # noqa: E402
 from sigmalang.codecs.blocks import BlockIndex, content_boundaries  # noqa: E402
-from sigmalang.codecs.detect import PatternDetector  # noqa: E402
+from sigmalang.codecs.detect import KindDetector  # noqa: E402
 from sigmalang.settings import DEFAULT_REFERENCE_WINDOW  # noqa: E402
 
 MIB = 1 << 20
@@ -94,7 +94,7 @@ def measure_kind(data: bytes, runs: int, threads: int, cap: int) -> list[dict[st
 
 def detection_cost(data: bytes, chunk: int = MIB) -> dict[str, float]:
     """Detection time per 1 MiB chunk over the mixed corpus: mean and p99 (ms)."""
-    detector = PatternDetector()
+    detector = KindDetector()
     view = memoryview(data)  # slices without copying: only detection is timed
     times = []
     for start in range(0, len(data) - chunk + 1, chunk):
@@ -121,7 +121,7 @@ def block_finding_cost(data: bytes, chunk: int = 4 * MIB) -> tuple[float, float]
 
 def detection_share(data: bytes) -> float:
     """Detection time over single-threaded encode time of the same data (4 MiB chunks)."""
-    detector = PatternDetector()
+    detector = KindDetector()
     view = memoryview(data)
     chunk = 4 * MIB
     t = time.perf_counter()

@@ -59,6 +59,7 @@ def _peak_mib(total: int, settings: dict[str, object]) -> float:
     return json.loads(result.stdout)["peak_mib"]
 
 
+@pytest.mark.slow  # in the default run too; `-m "not slow"` leaves it out for a quick check
 @pytest.mark.parametrize(
     "settings", [{}, {"references": True}, {"reference_window": 0}], ids=["default", "references", "no-window"]
 )

@@ -7,13 +7,13 @@ The public API mirrors the standard library's ``gzip`` and python-zstandard:
 
 from __future__ import annotations
 
-from .codecs.base import Strategy
 from .archive import register as _register_archive_formats
 from .errors import ChecksumError, FormatError, LimitError, SigmalangError, TruncatedError
-from .format.limits import Limits
+from .format.constants import Strategy
+from .format.limits import DEFAULT_LIMITS, Limits
 from .fsspec import install as _install_fsspec
 from .pool import BufferPool, PoolStats
-from .settings import DEFAULT_LEVEL, MAX_LEVEL, MIN_LEVEL, EncoderSettings, References
+from .settings import DEFAULT_LEVEL, DEFAULT_THREADS, MAX_LEVEL, MIN_LEVEL, EncoderSettings, References
 from .stream.decoder import StreamingDecoder
 from .stream.encoder import StreamingEncoder
 from .stream.fileobj import SigmalangFile, open
@@ -52,7 +52,7 @@ def compress(
     data: bytes | bytearray | memoryview,
     level: int = DEFAULT_LEVEL,
     *,
-    threads: int = 0,
+    threads: int = DEFAULT_THREADS,
     chunk_size: int | None = None,
     references: References = None,
 ) -> bytes:
@@ -65,6 +65,8 @@ def compress(
     return StreamingEncoder(level, threads, chunk_size, references=references).compress(data)
 
 
-def decompress(data: bytes | bytearray | memoryview, *, threads: int = 0, limits: Limits | None = None) -> bytes:
+def decompress(
+    data: bytes | bytearray | memoryview, *, threads: int = DEFAULT_THREADS, limits: Limits = DEFAULT_LIMITS
+) -> bytes:
     """Decompress one or more concatenated sigmalang streams, verifying every checksum."""
-    return StreamingDecoder(threads, limits=limits or Limits()).decompress(data)
+    return StreamingDecoder(threads, limits=limits).decompress(data)

@@ -9,16 +9,19 @@ unpacked), so after ``import sigmalang``::
 
 The tar stream goes through ``sigmalang.open`` in both directions without
 seeking (``tarfile`` modes ``"w|"`` and ``"r|"``), as ``tar -I sigmalang`` would
-write and read it. The archive appears only once complete (written beside
-its name, then renamed); unpacking applies tarfile's ``"data"`` filter unless
-another is given, where tarfile has filters.
+write and read it. As with shutil's own formats the archive is written in
+place; a failure removes the partial archive. Unpacking applies tarfile's
+``"data"`` filter unless another is given, where tarfile has filters.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from typing import TYPE_CHECKING, Any, Callable
+
+from .stream.fileobj import SigmalangFile
 
 if TYPE_CHECKING:
     import tarfile
@@ -42,9 +45,6 @@ def make_tarball(
     """Archive ``base_dir`` (relative to ``root_dir``) into ``base_name + ".tar.sgl"``; return its name."""
     import tarfile
 
-    from .cli.atomic import AtomicOutput
-    from .stream.fileobj import SigmalangFile
-
     archive_name = os.fspath(base_name) + SUFFIX
     folder = os.path.dirname(archive_name)
     if folder and not os.path.exists(folder):
@@ -57,9 +57,13 @@ def make_tarball(
     if not dry_run:
         source = base_dir if root_dir is None else os.path.join(root_dir, base_dir)
         owned = _owner_filter(owner, group)
-        with AtomicOutput(archive_name, overwrite=True) as raw, SigmalangFile(None, "wb", fileobj=raw) as packed:
-            with tarfile.open(fileobj=packed, mode="w|") as tar:
+        try:
+            with SigmalangFile(archive_name, "wb") as packed, tarfile.open(fileobj=packed, mode="w|") as tar:
                 tar.add(source, base_dir, filter=owned)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(archive_name)  # no partial archive left behind
+            raise
     return os.path.abspath(archive_name) if root_dir is not None else archive_name
 
 
@@ -69,8 +73,6 @@ make_tarball.supports_root_dir = True  # type: ignore[attr-defined]  # shutil pa
 def unpack_tarball(filename: str, extract_dir: str, *, filter: str | Callable[..., Any] | None = None) -> None:  # noqa: A002
     """Extract the ``.tar.sgl`` archive ``filename`` into ``extract_dir``."""
     import tarfile
-
-    from .stream.fileobj import SigmalangFile
 
     options: dict[str, Any] = {}
     if hasattr(tarfile, "data_filter"):  # extraction filters (3.12, and 3.8-3.11 security releases)

@@ -1,4 +1,4 @@
-"""fsspec integration: ``.sgl`` as an fsspec compression, and fsspec URLs as file names.
+"""fsspec integration: ``.sgl`` as an fsspec compression.
 
 After ``import sigmalang``, ``fsspec.open("s3://bucket/x.sgl", "rb",
 compression="infer")`` decodes (and ``"wb"`` encodes) on any fsspec file
@@ -10,45 +10,30 @@ only when fsspec's compression module is already imported, and otherwise
 asks to be called back when it is (a one-shot finder on ``sys.meta_path``
 that runs the registration right after that module has executed).
 
-:func:`open_url` opens a URL (``memory://``, ``file://``, ``s3://`` when
-s3fs is installed, chained URLs such as ``simplecache::https://...``) for
-``sigmalang.open`` and the command line.
+URLs as file names of ``sigmalang.open`` and the command line are
+``sigmalang.urls``.
 """
 
 from __future__ import annotations
 
-import re
 import sys
 import warnings
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Sequence, TypeGuard
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Sequence
+
+from .stream.fileobj import SigmalangFile
 
 if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
-
-    from fsspec import AbstractFileSystem
-
-    from .stream.fileobj import SigmalangFile
 
 #: The module whose import the registration waits for: it holds the registry.
 HOOKED_MODULE = "fsspec.compression"
 #: Name and file extension under which fsspec knows the format.
 COMPRESSION = "sgl"
 
-# "proto://..." (two letters at least, so "C://x" stays a Windows path) or chained "a::b://...";
-# compiled on first use (re caches it), not at import.
-_URL = r"^(?:[A-Za-z][A-Za-z0-9+.\-]*::)*[A-Za-z][A-Za-z0-9+.\-]+://"
-
-
-def is_url(name: object) -> TypeGuard[str]:
-    """Whether ``name`` is an fsspec URL rather than a local path."""
-    return isinstance(name, str) and re.match(_URL, name) is not None
-
 
 def compression_file(infile: BinaryIO, mode: str = "rb", **kwargs: Any) -> SigmalangFile:
     """The callback fsspec calls with the opened file and mode "r" or "w"."""
-    from .stream.fileobj import SigmalangFile
-
     return SigmalangFile(None, mode if mode.endswith("b") else mode + "b", fileobj=infile, **kwargs)
 
 
@@ -122,27 +107,3 @@ class _LoaderThen:
 
     def __getattr__(self, name: str) -> Any:  # get_source, get_filename, ... for tracebacks and inspect
         return getattr(self._loader, name)
-
-
-def require() -> ModuleType:
-    """The fsspec module, or an error that says how to install it."""
-    try:
-        import fsspec
-    except ImportError:
-        raise ImportError("fsspec URLs need fsspec: pip install 'sigmalang[fsspec]'") from None
-    return fsspec
-
-
-def url_to_fs(url: str) -> tuple[AbstractFileSystem, str]:
-    """The file system and path an fsspec URL names (chained URLs included)."""
-    require()
-    from fsspec.core import url_to_fs as split
-
-    fs, path = split(url)
-    return fs, path
-
-
-def open_url(url: str, mode: str) -> BinaryIO:
-    """A binary file object for ``url`` in ``mode`` ("rb", "wb", "ab", "xb")."""
-    fs, path = url_to_fs(url)
-    return fs.open(path, mode)  # type: ignore[no-any-return]

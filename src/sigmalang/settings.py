@@ -10,6 +10,8 @@ from typing import Literal, Union
 MIN_LEVEL = 1
 MAX_LEVEL = 19
 DEFAULT_LEVEL = 3
+#: Worker threads, for encoding and decoding alike: 0 means one per available core.
+DEFAULT_THREADS = 0
 MIN_CHUNK_SIZE = 64 * 1024
 MAX_CHUNK_SIZE = 4 * 1024 * 1024
 #: Chunk size for inputs of unknown size (pipes, ``open(..., "wb")``).
@@ -30,9 +32,9 @@ MIN_SEGMENTS = 2
 #: encoder keeps only an index of it (``codecs/blocks.py``).
 DEFAULT_REFERENCE_WINDOW = 128 * 1024 * 1024
 #: From this level on, every chunk is looked up for REFERENCE copies by
-#: default. Finding them costs about 0.6 ms of CPU per MiB whether or not
-#: anything repeats (``benchmarks/adaptive.py`` prints it), a large share of
-#: zstd -3's own time, so below this level none is looked up unless asked:
+#: default. Finding them costs CPU whether or not anything repeats
+#: (``benchmarks/adaptive.py`` prints how much), a large share of zstd -3's
+#: own time, so below this level none is looked up unless asked:
 #: ``references=True`` (every chunk) or ``references="text"`` (chunks the
 #: detector reads as text: source trees, documents, logs, where versioned
 #: copies live; it pays only on the text). ``references=False``: none.
@@ -79,7 +81,7 @@ class EncoderSettings:
     """
 
     level: int = DEFAULT_LEVEL
-    threads: int = 0
+    threads: int = DEFAULT_THREADS
     chunk_size: int | None = None
     max_in_flight: int | None = None
     trial: bool | None = None  # measure candidates on a sample for every chunk (default: level >= 9)
@@ -155,11 +157,11 @@ class EncoderSettings:
         two_segments = 1 << (2 * (self.segment_size or DEFAULT_SEGMENT_SIZE) - 1).bit_length()
         return max(MIN_REFERENCE_WINDOW, min(MAX_REFERENCE_WINDOW, two_segments))
 
-    def uses_long_distance(self, window: int) -> bool:
-        """zstd's long-distance matching, off unless asked for: within a segment
-        window the regular match finder already reaches every repeat, and LDM
-        costs about a fifth of the speed and hurts some data (small JSON
-        records); it helps binaries (``benchmarks/adaptive.py`` compares)."""
+    def uses_long_distance(self) -> bool:
+        """zstd's long-distance matching in segment frames: off unless asked for.
+        Within a segment's window the regular match finder already reaches
+        every repeat; LDM costs speed and hurts some data (small JSON records)
+        and helps binaries (``benchmarks/adaptive.py`` compares)."""
         return bool(self.long_distance)
 
     def chunks_per_segment(self, chunk_size: int, input_size: int | None = None) -> int:

@@ -436,7 +436,7 @@ def test_info_json_fields(packed: Path, payload: bytes) -> None:
     info = json.loads(result.stdout)
     assert info["raw_size"] == len(payload)
     assert info["compressed_size"] == packed.stat().st_size
-    assert info["members"] == 1 and info["indexed_members"] == 1
+    assert info["streams"] == 1 and info["indexed_streams"] == 1
     assert info["chunks"] >= 2
     assert sum(s["chunks"] for s in info["strategies"].values()) == info["chunks"]
     assert sum(s["raw_bytes"] for s in info["strategies"].values()) == len(payload)
@@ -450,7 +450,7 @@ def test_info_json_on_concatenated_streams(tmp_path: Path, payload: bytes) -> No
     single = json.loads(run("info", "--json", "-", input=one).stdout)
     info = json.loads(run("info", "--json", "both.sgl", cwd=tmp_path).stdout)
     assert info["file"] == "both.sgl"
-    assert info["members"] == 2 and info["indexed_members"] == 2
+    assert info["streams"] == 2 and info["indexed_streams"] == 2
     assert info["raw_size"] == len(payload) + 20000
     assert info["compressed_size"] == len(one) + len(two)
     assert info["chunks"] == single["chunks"] + 5

@@ -1,4 +1,4 @@
-"""PatternDetector on labelled examples of every class, real files included."""
+"""KindDetector on labelled examples of every class, real files included."""
 
 import gzip
 import json
@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from sigmalang import corpus
-from sigmalang.codecs.detect import DataKind, PatternDetector
+from sigmalang.codecs.detect import DataKind, KindDetector
 
-DETECT = PatternDetector()
+DETECT = KindDetector()
 MIB = 1 << 20
 
 
@@ -124,7 +124,7 @@ def test_sample_is_bounded_and_spread_over_the_chunk():
 
 def test_detector_rejects_a_useless_sample_size():
     with pytest.raises(ValueError, match="sample_size"):
-        PatternDetector(sample_size=10)
+        KindDetector(sample_size=10)
 
 
 def test_executables_are_binary_by_their_magic_number():

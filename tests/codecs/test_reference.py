@@ -21,7 +21,7 @@ from sigmalang.codecs.reference import (
 )
 from sigmalang.format.limits import Limits
 from sigmalang.format.inspect import chunk_glyphs
-from sigmalang.format.parser import GlyphParser, MemberStart
+from sigmalang.format.parser import GlyphParser, StreamStart
 
 TEXT = corpus.log_text(400_000)
 
@@ -157,7 +157,7 @@ def test_concatenated_reference_streams_keep_separate_histories():
 def test_header_declares_the_window_and_none_with_references_off():
     parser = GlyphParser()
     parser.push(encode(VERSIONED, reference_window=1 << 20))
-    assert next(e for e in parser.events() if isinstance(e, MemberStart)).window == 1 << 20
+    assert next(e for e in parser.events() if isinstance(e, StreamStart)).window == 1 << 20
     assert encode(VERSIONED)[5] == 27  # references: 128 MiB, whatever the input size
     assert sigmalang.compress(TEXT[:50_000], chunk_size=20_000)[5] == 24  # no references: two 8 MiB segments
     assert sigmalang.compress(TEXT[:50_000], chunk_size=20_000, references="text")[5] == 27
@@ -214,7 +214,7 @@ def test_least_loaded_lanes_do_not_change_the_output():
 
 
 # -- the INDEX's list of referenced chunks --------------------------------------------
-def _member_index(blob: bytes):
+def _stream_index(blob: bytes):
     from sigmalang.format.index import read_file_index
 
     index = read_file_index(io.BytesIO(blob), Limits())
@@ -234,7 +234,7 @@ def test_index_lists_exactly_the_chunks_that_copies_read():
                 source = start + copy.start - copy.distance
                 read |= {i for i, s in enumerate(starts) if s < source + copy.length and source < s + chunks[i].raw_length}
     assert read
-    assert _member_index(blob).member_referenced == {0: True}
+    assert _stream_index(blob).stream_referenced == {0: True}
     assert sorted(read) == _index_payload_referenced(blob)
 
 
@@ -251,7 +251,7 @@ def _index_payload_referenced(blob: bytes) -> list[int]:
 @pytest.fixture
 def rings_made(monkeypatch) -> list[int]:
     """The windows of the history rings decoders create during a test."""
-    from sigmalang.stream import decoder as decoder_module
+    from sigmalang.stream import sinks as sinks_module
 
     made: list[int] = []
 
@@ -260,7 +260,7 @@ def rings_made(monkeypatch) -> list[int]:
             made.append(window)
             super().__init__(window)
 
-    monkeypatch.setattr(decoder_module, "HistoryRing", CountingRing)
+    monkeypatch.setattr(sinks_module, "HistoryRing", CountingRing)
     return made
 
 
@@ -309,9 +309,9 @@ def test_index_with_a_bad_referenced_list_is_rejected(tail, message):
 def test_streams_without_referenced_chunks_keep_seeking_by_segment():
     plain = encode(TEXT, references=False)  # declares a window (for priming), references nothing
     assert plain[5] != 0
-    index = _member_index(plain)
+    index = _stream_index(plain)
     assert len(index.points) > 1 and index.points[1].chunk_offset > 6  # a segment start, not the header
-    referenced = _member_index(encode(VERSIONED))
+    referenced = _stream_index(encode(VERSIONED))
     assert [p.chunk_offset for p in referenced.points] == [0]  # decoding starts at the header
 
 

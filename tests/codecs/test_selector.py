@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sigmalang import Strategy, corpus
-from sigmalang.codecs.delta import Transform
+from sigmalang.codecs.transforms import Transform
 from sigmalang.codecs.detect import DataKind
 from sigmalang.codecs.selector import AdaptiveCompressionSelector
 

@@ -10,7 +10,7 @@ from sigmalang import FormatError, LimitError, TruncatedError
 from sigmalang.format.constants import GLYPH_CHUNK, GLYPH_END, HEADER, SKIPPABLE
 from sigmalang.format.glyphs import encode_glyph
 from sigmalang.format.limits import Limits
-from sigmalang.format.parser import ChunkGlyph, GlyphParser, MemberEnd, MemberStart
+from sigmalang.format.parser import ChunkGlyph, GlyphParser, StreamEnd, StreamStart
 from sigmalang.format.varint import encode_uleb128
 
 SAMPLE = bytes(range(256)) * 40 + b"tail"
@@ -48,15 +48,15 @@ def test_parser_byte_at_a_time_matches_one_push():
     assert describe(parse_all(blob, range(len(blob)))) == describe(parse_all(blob))
 
 
-def test_parser_reports_chunk_offsets_and_member_boundaries():
+def test_parser_reports_chunk_offsets_and_stream_boundaries():
     first = sigmalang.compress(SAMPLE, chunk_size=4096)
     events = parse_all(first + first)
-    starts = [e.offset for e in events if isinstance(e, MemberStart)]
+    starts = [e.offset for e in events if isinstance(e, StreamStart)]
     assert starts == [0, len(first)]
     chunks = [e for e in events if isinstance(e, ChunkGlyph)]
     assert sum(c.raw_length for c in chunks) == 2 * len(SAMPLE)
     assert all(first[c.offset % len(first)] == GLYPH_CHUNK for c in chunks)
-    ends = [e for e in events if isinstance(e, MemberEnd)]
+    ends = [e for e in events if isinstance(e, StreamEnd)]
     assert [e.total_raw for e in ends] == [len(SAMPLE), len(SAMPLE)]
     assert all(e.indexed for e in ends)
 
@@ -116,7 +116,7 @@ def test_skippable_glyph_written_by_the_encoder_layout_is_accepted():
     covered = HEADER + IndexBuilder().payload()  # END's checksum covers the header and the INDEX
     blob = body + encode_end_glyph(0, 0, xxhash.xxh3_64_intdigest(covered), index_offset, len(body))
     events = parse_all(blob)
-    assert [type(e).__name__ for e in events] == ["MemberStart", "MemberEnd"]
+    assert [type(e).__name__ for e in events] == ["StreamStart", "StreamEnd"]
 
 
 def test_oversize_glyph_length_raises_limit_error_before_the_payload_arrives():

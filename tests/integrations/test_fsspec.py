@@ -11,7 +11,7 @@ import pytest
 
 import sigmalang
 from sigmalang.corpus import mixed
-from sigmalang.fsspec import is_url, require
+from sigmalang.urls import is_url, require
 
 
 @pytest.fixture(scope="module")

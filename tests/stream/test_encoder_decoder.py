@@ -159,7 +159,7 @@ def test_decompress_returns_bytes_for_every_input_type():
 
 
 def test_decompress_of_a_highly_expanding_stream_takes_the_chunked_path():
-    from sigmalang.stream.oneshot import ALWAYS_TRUSTED, MAX_TRUSTED_EXPANSION
+    from sigmalang.stream.decoder import ALWAYS_TRUSTED, MAX_TRUSTED_EXPANSION
 
     zeros = bytes(ALWAYS_TRUSTED + (8 << 20))
     blob = sigmalang.compress(zeros)

@@ -8,7 +8,7 @@ import sigmalang
 from sigmalang import FormatError, StreamingDecoder, StreamingEncoder, corpus
 from sigmalang.format.constants import CHUNK_PRIMED
 from sigmalang.format.inspect import chunk_glyphs as chunks
-from sigmalang.stream.encoder import FrameWriter
+from sigmalang.stream.segments import SegmentPlanner
 
 
 def records(count: int, first_id: int = 0) -> bytes:
@@ -35,7 +35,7 @@ def test_structured_segments_after_the_first_are_primed_and_smaller(monkeypatch)
     assert len(flags) == len(DATA) // 160_000  # every segment but the first
     assert all(c.prime == (160_000, 40_000) for c in flags)  # the previous segment's first chunk
     assert not any(c.flags & CHUNK_PRIMED for c in chunks(encode(DATA, reference_window=0)))  # no history kept
-    monkeypatch.setattr(FrameWriter, "_segment_prime", lambda self, raw: None)
+    monkeypatch.setattr(SegmentPlanner, "_prime_for", lambda self, raw, position: None)
     unprimed = encode(DATA)
     assert not any(c.flags & CHUNK_PRIMED for c in chunks(unprimed))
     assert len(primed) < 0.85 * len(unprimed)

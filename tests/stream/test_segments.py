@@ -121,7 +121,7 @@ def test_a_damaged_middle_chunk_of_a_segment_is_reported():
 
 def test_shared_chunk_without_its_segment_start_is_rejected():
     chunks = chunks_of(encode(TEXT, 50_000, 200_000))
-    from sigmalang.codecs.registry import decode_chunk
+    from sigmalang.codecs.chunk import decode_chunk
 
     with pytest.raises(FormatError, match="shared zstd frame"):
         decode_chunk(chunks[1], None)

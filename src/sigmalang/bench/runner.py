@@ -13,7 +13,7 @@ from ..profile.data import generate
 from ..profile.machine import machine_info, now_utc
 from ..profile.memory import ChildFailed, run_python_child
 from ..profile.schema import BENCH_SCHEMA_VERSION
-from ..settings import available_cores
+from ..settings import DEFAULT_THREADS, available_cores
 from .cli_tool import measure_cli, zstd_path, zstd_version
 from .codecs import Spec, default_specs, missing
 from .pareto import frontier
@@ -38,7 +38,7 @@ class BenchInput:
 class BenchSettings:
     runs: int = 3
     budget: float = 5.0  # seconds per measurement before stopping early
-    threads: int = 0
+    threads: int = DEFAULT_THREADS
     cap: int = 4 * MIB  # bytes measured for the slow (capped) codecs
     typesize: int = 8
     sigmalang_levels: tuple[int, ...] = (1, 3, 9, 19)

@@ -55,10 +55,10 @@ def _print_info(console: Console, name: str, info: StreamInfo) -> None:
     console.print(f"[bold]{name}[/bold]")
     console.print(
         f"  {human_bytes(info.raw_size)} raw in {human_bytes(info.compressed_size)} "
-        f"(ratio {info.ratio:.3f}); {info.members} stream(s), {info.chunks} chunks "
+        f"(ratio {info.ratio:.3f}); {info.streams} stream(s), {info.chunks} chunks "
         f"(largest {human_bytes(info.largest_chunk)}), {info.dictionaries} dictionaries"
     )
-    indexed = "yes" if info.indexed_members == info.members else f"{info.indexed_members} of {info.members} streams"
+    indexed = "yes" if info.indexed_streams == info.streams else f"{info.indexed_streams} of {info.streams} streams"
     console.print(
         f"  index: {indexed}; chunk checksums: xxh3-64 on every chunk (not verified by info; use verify); "
         f"framing overhead {info.overhead_bytes} bytes"

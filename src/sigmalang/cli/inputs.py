@@ -19,7 +19,7 @@ import os
 import stat
 from typing import Iterator
 
-from ..fsspec import is_url
+from ..urls import is_url
 from .locations import STDIN, normalize
 from .report import UserError, warn
 

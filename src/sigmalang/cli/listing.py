@@ -36,21 +36,21 @@ def list_files(inputs: Iterable[Input], limits: Limits) -> int:
             continue
         print(_row(info, shown(name)))
         files += 1
-        totals.members += info.members
+        totals.streams += info.streams
         totals.chunks += info.chunks
         totals.compressed_size += info.compressed_size
         totals.raw_size += info.raw_size
     if files > 1:
         print("-" * 72)
-        print(_LINE.format(totals.members, totals.chunks, human_bytes(totals.compressed_size),
+        print(_LINE.format(totals.streams, totals.chunks, human_bytes(totals.compressed_size),
                            human_bytes(totals.raw_size), f"{totals.ratio:.3f}", "", f"{files} files"))
     return 1 if failures else 0
 
 
 def _row(info: StreamInfo, name: str) -> str:
-    if info.indexed_members == info.members:
-        indexed = "yes" if info.members else "-"
+    if info.indexed_streams == info.streams:
+        indexed = "yes" if info.streams else "-"
     else:
-        indexed = "no" if not info.indexed_members else f"{info.indexed_members}/{info.members}"
-    return _LINE.format(info.members, info.chunks, human_bytes(info.compressed_size), human_bytes(info.raw_size),
+        indexed = "no" if not info.indexed_streams else f"{info.indexed_streams}/{info.streams}"
+    return _LINE.format(info.streams, info.chunks, human_bytes(info.compressed_size), human_bytes(info.raw_size),
                         f"{info.ratio:.3f}", indexed, name)

@@ -16,7 +16,7 @@ import sys
 from contextlib import contextmanager
 from typing import BinaryIO, Iterator
 
-from ..fsspec import is_url, url_to_fs
+from ..urls import is_url, url_to_fs
 from .atomic import AtomicOutput
 from .report import UserError
 

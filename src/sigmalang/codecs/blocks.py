@@ -9,17 +9,20 @@ segment, become REFERENCE copies (``reference.py``).
 
 from __future__ import annotations
 
+import importlib
 from collections import deque
+from types import ModuleType
 from dataclasses import dataclass
 
 import numpy as np
 import xxhash
 
-from .base import Buffer
+from ..buffers import Buffer
 from .reference import Copy
 
+_cutter: ModuleType | None
 try:
-    from . import _cutter  # codecs/_cutter.c, same hash and threshold as below
+    _cutter = importlib.import_module(".codecs._cutter", "sigmalang")  # _cutter.c: same hash and threshold as below
 except ImportError:  # built without a C compiler: the numpy path finds the same boundaries
     _cutter = None
 
@@ -61,6 +64,7 @@ def _candidates_numpy(view: memoryview) -> np.ndarray:
 
 def _candidates_native(view: memoryview) -> np.ndarray:
     """The same offsets, from the native module (AVX2 where the CPU has it)."""
+    assert _cutter is not None
     return np.frombuffer(_cutter.candidates(view), dtype="<i8")
 
 
@@ -133,9 +137,9 @@ RANDOM_ENTROPY = 7.9
 def looks_random(data: Buffer) -> bool:
     """True for chunks of compressed, encrypted or random bytes, which skip the block index.
 
-    Cutting, hashing and looking up cost about 0.6 ms per MiB (``benchmarks/adaptive.py``
-    prints it), and repeats of such data far apart are rare (an archive
-    stored twice): skipping it keeps incompressible input above 1 GB/s.
+    Cutting, hashing and looking up cost CPU per MiB (``benchmarks/adaptive.py``
+    prints how much), and repeats of such data far apart are rare (an archive
+    stored twice): skipping it keeps incompressible input fast.
     """
     view = np.frombuffer(data, dtype=np.uint8)
     n = view.size

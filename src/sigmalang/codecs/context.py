@@ -10,13 +10,32 @@ each chunk ends.
 
 from __future__ import annotations
 
+from typing import IO, cast
+
 import zstandard
 
-from .base import Buffer, uninitialised_bytes
+from ..buffers import Buffer, as_bytes, uninitialised_bytes
 
 MAX_WINDOW_LOG = 26
 #: Compressed bytes a segment's reader takes from a chunk at a time.
 READ_SIZE = 1 << 20
+
+
+def read_exactly(
+    reader: zstandard.ZstdDecompressionReader, out: memoryview, stop: tuple[type[Exception], ...] = ()
+) -> int:
+    """Fill ``out`` from a zstd reader until it is full, the reader has no more, or
+    its source raises one of ``stop``; the number of bytes filled."""
+    filled = 0
+    try:
+        while filled < len(out):
+            n = reader.readinto(out[filled:])
+            if not n:
+                break
+            filled += n
+    except stop:
+        pass
+    return filled
 
 
 def _raw_dictionary(content: Buffer) -> zstandard.ZstdCompressionDict:
@@ -114,25 +133,20 @@ class DecodeContext:
     def decompress(self, data: Buffer, expected: int) -> bytes:
         out, view = uninitialised_bytes(expected)
         self.decompress_into(data, view)
-        return out if isinstance(out, bytes) else bytes(out)
+        return as_bytes(out)
 
     def decompress_into(self, data: Buffer, out: memoryview) -> None:
         """Decode one chunk's part of the frame into ``out``, which it must fill exactly."""
         if self._reader is None:
             dictionary = _raw_dictionary(self._prime) if self._prime is not None else None
             dctx = zstandard.ZstdDecompressor(dict_data=dictionary, max_window_size=1 << MAX_WINDOW_LOG)
-            self._reader = dctx.stream_reader(self._feed, read_size=READ_SIZE, read_across_frames=False)
+            # The reader only ever calls read() on its source.
+            source = cast(IO[bytes], self._feed)
+            self._reader = dctx.stream_reader(source, read_size=READ_SIZE, read_across_frames=False)
         self._feed.give(data)
-        filled = 0
         try:
-            while filled < len(out):
-                n = self._reader.readinto(out[filled:])
-                if not n:
-                    break
-                filled += n
+            filled = read_exactly(self._reader, out, stop=(_ChunkExhausted,))
         except zstandard.ZstdError as exc:
             raise ValueError(f"corrupt zstd data: {exc}") from None
-        except _ChunkExhausted:
-            pass
         if filled != len(out):
             raise ValueError(f"segment data decoded to {filled} bytes or fewer, expected {len(out)}")

@@ -1,4 +1,4 @@
-"""PatternDetector: what kind of data a chunk holds, from a small sample, in well under 1 ms.
+"""KindDetector: what kind of data a chunk holds, from a small sample, in well under 1 ms.
 
 All features come from one pass of numpy over a sample of the chunk (a few
 slices spread over it): the byte histogram and its entropy, the share of text
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .base import Buffer
+from ..buffers import Buffer
 
 
 class DataKind(str, enum.Enum):
@@ -97,7 +97,7 @@ class Detection:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-class PatternDetector:
+class KindDetector:
     """Classify chunks. ``sample_size`` bytes are read as ``slices`` slices spread over the chunk."""
 
     def __init__(self, sample_size: int = 32 * 1024, slices: int = 4) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .base import Buffer, Encoded, Strategy
+from ..buffers import Buffer
+from ..format.constants import Strategy
+from .base import Encoded
 from .context import DecodeContext
 
 

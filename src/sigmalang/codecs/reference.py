@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..format.varint import VarintIncomplete, VarintTooLong, decode_uleb128, encode_uleb128
-from .base import Buffer, Encoded, Strategy
+from ..buffers import Buffer
+from ..format.constants import Strategy
+from .base import Encoded
 
 #: A chunk is stored as REFERENCE only when its copies cover at least this much.
 MIN_COPIED = 4096
@@ -132,6 +134,12 @@ class History(Protocol):
     def read_into(self, position: int, out: memoryview) -> None:
         """Fill ``out`` with the output at ``position``; ValueError if it is not held."""
 
+    def read(self, position: int, length: int) -> Buffer:
+        """The ``length`` bytes of output at ``position`` (a view where they lie contiguous)."""
+
+    def append(self, data: Buffer) -> None:
+        """Record the stream's next output."""
+
 
 def resolve_into(out: memoryview, copies: list[Copy], literal_bytes: Buffer, position: int, history: History) -> None:
     """Rebuild a chunk starting at stream offset ``position`` into ``out``.
@@ -167,8 +175,14 @@ class OutputHistory:
         self.window = window
 
     def read_into(self, position: int, out: memoryview) -> None:
+        out[:] = self.read(position, len(out))
+
+    def read(self, position: int, length: int) -> Buffer:
         start = self._base + position
-        out[:] = self._output[start : start + len(out)]
+        return self._output[start : start + length]
+
+    def append(self, data: Buffer) -> None:
+        """Nothing to keep: the output is already in place."""
 
 
 class HistoryRing:
@@ -206,6 +220,11 @@ class HistoryRing:
             pages[index][offset : offset + take] = view[:take]
             self._end += take
             view = view[take:]
+
+    def read(self, position: int, length: int) -> Buffer:
+        out = bytearray(length)
+        self.read_into(position, memoryview(out))
+        return out
 
     def read_into(self, position: int, out: memoryview) -> None:
         n = len(out)

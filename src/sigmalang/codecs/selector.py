@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .base import Buffer, Encoded, Strategy
+from ..buffers import Buffer
+from ..format.constants import Strategy
+from .base import Encoded
 from .context import EncodeContext
-from .delta import DeltaCodec, Transform
-from .detect import DataKind, Detection, PatternDetector
-from .pattern import PatternCodec
+from .delta import DeltaCodec
+from .transforms import Transform
+from .detect import DataKind, Detection, KindDetector
+from .zstd import ZstdCodec
 from .raw import RawCodec
 
 #: From this level on, every chunk is chosen by trial, not by rule alone.
@@ -67,18 +70,18 @@ class AdaptiveCompressionSelector:
     def __init__(
         self,
         level: int,
-        detector: PatternDetector | None = None,
+        detector: KindDetector | None = None,
         *,
         trial: bool | None = None,
         adaptive: bool = True,
-        pattern: PatternCodec | None = None,
+        zstd: ZstdCodec | None = None,
     ) -> None:
         self.level = level
         self.adaptive = adaptive
-        self.detector = detector or PatternDetector()
+        self.detector = detector or KindDetector()
         self.trial = level >= TRIAL_LEVEL if trial is None else trial
-        self._pattern = pattern or PatternCodec()
-        self._delta = DeltaCodec(self._pattern)
+        self._zstd = zstd or ZstdCodec()
+        self._delta = DeltaCodec(self._zstd)
         self._raw = RawCodec()
 
     # -- choosing --------------------------------------------------------------
@@ -94,9 +97,9 @@ class AdaptiveCompressionSelector:
             detection = self.detector.detect(raw)
         kind = detection.kind
         if kind is DataKind.INCOMPRESSIBLE:
-            # Measured: compressed files often repeat (the same archive twice, shared
-            # members), which a fast zstd level still finds at > 1 GB/s; a chunk
-            # that does not shrink is stored RAW by encode().
+            # Compressed files often repeat (the same archive twice, shared
+            # members), which a fast zstd level still finds at little cost; a
+            # chunk that does not shrink is stored RAW by encode().
             level = min(self.level, INCOMPRESSIBLE_LEVEL)
             return Choice(Strategy.PATTERN, level, kind=kind, reason=f"{detection.subtype}: fast attempt at level {level}")
         if kind is DataKind.NUMERIC:
@@ -110,16 +113,15 @@ class AdaptiveCompressionSelector:
     def _level_trial(self, raw: Buffer, detection: Detection) -> Choice:
         """zstd at the selector's level or at FAST_LEVEL, whichever makes a sample smaller.
 
-        Measured (``benchmarks/adaptive.py``, CSV kind): tables of numbers
-        come out about 7 % smaller at level 1 than at level 3, and level 1
-        runs at twice the speed, while prose, code and JSON are 5-8 % larger
-        at level 1. A chunk holding several different tables reads as text to
-        the detector, so text and structured chunks that open a frame compress
-        a 64 KiB sample both ways (two sample compressions per frame).
+        Tables of numbers come out smaller at level 1 than at level 3, and
+        faster, while prose, code and JSON come out larger (the CSV rows of
+        ``benchmarks/adaptive.py`` show it). A chunk holding several different
+        tables reads as text to the detector, so text and structured chunks
+        that open a frame compress a sample both ways.
         """
         sample = _middle(raw, LEVEL_TRIAL_SAMPLE, 8)
-        mine = len(self._pattern.encode(sample, self.level).data)
-        fast = len(self._pattern.encode(sample, FAST_LEVEL).data)
+        mine = len(self._zstd.encode(sample, self.level).data)
+        fast = len(self._zstd.encode(sample, FAST_LEVEL).data)
         level = FAST_LEVEL if fast <= mine else self.level
         reason = f"{detection.subtype}: trial, level {FAST_LEVEL} output {fast / max(mine, 1):.2f} x level {self.level}'s"
         return Choice(Strategy.PATTERN, level, kind=detection.kind, reason=reason)
@@ -131,7 +133,7 @@ class AdaptiveCompressionSelector:
     def _trial(self, raw: Buffer, detection: Detection, candidates: list[tuple[int, Transform]]) -> Choice:
         sample = _middle(raw, TRIAL_SAMPLE, 8)
         trial_level = min(self.level, 3)
-        plain = len(self._pattern.encode(sample, trial_level).data)
+        plain = len(self._zstd.encode(sample, trial_level).data)
         best: tuple[int, int, Transform] | None = None
         for width, transform in candidates:
             size = len(self._delta.encode(sample, trial_level, width, transform).data)
@@ -162,14 +164,14 @@ class AdaptiveCompressionSelector:
         if context is not None and shareable and choice.strategy is not Strategy.RAW:
             if choice.strategy is Strategy.DELTA:
                 return self._delta.encode(raw, choice.level, choice.width, choice.transform, context), choice
-            return self._pattern.encode(raw, choice.level, context), choice
+            return self._zstd.encode(raw, choice.level, context), choice
         if choice.strategy is Strategy.PATTERN:
-            encoded = self._pattern.encode(raw, choice.level)
+            encoded = self._zstd.encode(raw, choice.level)
         elif choice.strategy is Strategy.DELTA:
             encoded = self._delta.encode(raw, choice.level, choice.width, choice.transform)
             # A sample can miss repeats longer than itself (periodic signals): the
             # whole chunk is compressed both ways, so DELTA never loses to zstd.
-            plain = self._pattern.encode(raw, choice.level)
+            plain = self._zstd.encode(raw, choice.level)
             if len(plain.data) <= len(encoded.data) + len(encoded.params):
                 encoded = plain
                 choice = replace(choice, strategy=Strategy.PATTERN, reason=choice.reason + "; whole chunk: zstd smaller")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import struct
 
 MAGIC = b"\xce\xa3\x4c\x47"  # "ΣLG": U+03A3 in UTF-8, then "LG"
@@ -20,6 +21,16 @@ def stream_header(window_log: int = 0) -> bytes:
     if window_log and not MIN_WINDOW_LOG <= window_log <= MAX_WINDOW_LOG:
         raise ValueError(f"window_log must be 0 or {MIN_WINDOW_LOG}..{MAX_WINDOW_LOG}, got {window_log}")
     return MAGIC + bytes((VERSION, window_log))
+
+
+class Strategy(enum.IntEnum):
+    """Strategy ids as stored in each CHUNK glyph. PATTERN is a zstd frame (or
+    part of a segment's shared frame); the names are the ones ``info`` prints."""
+
+    RAW = 0
+    PATTERN = 1
+    REFERENCE = 2
+    DELTA = 3
 
 
 # Glyph types. Types with the SKIPPABLE bit set may be ignored by a decoder

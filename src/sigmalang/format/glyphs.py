@@ -13,7 +13,6 @@ from .constants import (
     END_MAGIC,
     END_STRUCT,
     GLYPH_CHUNK,
-    GLYPH_DICT,
     GLYPH_END,
     GLYPH_INDEX,
 )
@@ -65,13 +64,9 @@ def chunk_glyph_head(fields: bytes, checksum: int, data_digest: int, data_length
     return glyph_prefix(GLYPH_CHUNK, len(head) + data_length) + head
 
 
-def encode_dict_glyph(dict_id: int, content: bytes) -> bytes:
-    return encode_glyph(GLYPH_DICT, encode_uleb128(dict_id) + content)
-
-
 @dataclass
 class IndexBuilder:
-    """Collects one entry per chunk (and per dictionary) while a stream is written.
+    """Collects one entry per chunk while a stream is written.
 
     Entries are stored as deltas so the INDEX glyph stays a few bytes per chunk.
     """
@@ -79,7 +74,6 @@ class IndexBuilder:
     chunk_offsets: list[int] = field(default_factory=list)
     chunk_raw_lengths: list[int] = field(default_factory=list)
     chunk_continues: list[bool] = field(default_factory=list)
-    dict_offsets: list[int] = field(default_factory=list)
     referenced: set[int] = field(default_factory=set)  # ordinals of chunks that copies read
     _raw_starts: list[int] = field(default_factory=list)
     _raw_total: int = 0
@@ -97,9 +91,6 @@ class IndexBuilder:
         last = bisect_right(self._raw_starts, raw_end - 1) - 1
         self.referenced.update(range(first, last + 1))
 
-    def add_dict(self, stream_offset: int) -> None:
-        self.dict_offsets.append(stream_offset)
-
     def payload(self) -> bytes:
         out = bytearray(encode_uleb128(len(self.chunk_offsets)))
         previous = 0
@@ -107,11 +98,7 @@ class IndexBuilder:
             out += encode_uleb128(offset - previous)
             out += encode_uleb128(raw_length << 1 | int(continues))
             previous = offset
-        out += encode_uleb128(len(self.dict_offsets))
-        previous = 0
-        for offset in self.dict_offsets:
-            out += encode_uleb128(offset - previous)
-            previous = offset
+        out += encode_uleb128(0)  # DICT glyphs: this encoder writes none
         out += encode_uleb128(len(self.referenced))
         previous = 0
         for ordinal in sorted(self.referenced):

@@ -15,17 +15,17 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class MemberIndex:
-    """Index of one stream (member): offsets are relative to the member's first byte."""
+class StreamIndex:
+    """Index of one stream: offsets are relative to the stream's first byte."""
 
     chunk_offsets: list[int] = field(default_factory=list)
     chunk_raw_lengths: list[int] = field(default_factory=list)
     chunk_continues: list[bool] = field(default_factory=list)
-    dict_offsets: list[int] = field(default_factory=list)
+    dict_offsets: list[int] = field(default_factory=list)  # format v1 allows DICT glyphs; this encoder writes none
     referenced: list[int] = field(default_factory=list)  # ordinals of chunks that REFERENCE copies read
 
 
-def parse_index_payload(payload: bytes | memoryview, payload_offset: int = 0) -> MemberIndex:
+def parse_index_payload(payload: bytes | memoryview, payload_offset: int = 0) -> StreamIndex:
     pos = 0
 
     def read(what: str) -> int:
@@ -36,7 +36,7 @@ def parse_index_payload(payload: bytes | memoryview, payload_offset: int = 0) ->
             raise FormatError(f"malformed INDEX ({what})", payload_offset + pos) from None
         return value
 
-    index = MemberIndex()
+    index = StreamIndex()
     count = read("chunk count")
     if count > len(payload):  # every entry takes at least two bytes
         raise FormatError(f"INDEX declares {count} chunks in {len(payload)} bytes", payload_offset)
@@ -76,40 +76,37 @@ class SeekPoint:
     """Where decoding must start to reach a raw position."""
 
     raw_offset: int  # raw offset of the first byte the decoder will produce
-    stream_offset: int  # absolute offset of the member holding it
-    member_raw_start: int
+    stream_offset: int  # absolute offset of the stream holding it
     chunk_offset: int  # absolute offset of the chunk glyph that starts the segment (or of the stream header)
-    dict_offsets: tuple[int, ...]  # absolute offsets of the member's dictionaries
 
 
 @dataclass
 class FileIndex:
-    """Index over all members of a file, in raw order."""
+    """Index over all streams of a file, in raw order."""
 
     raw_starts: list[int] = field(default_factory=list)  # raw offset of each segment start
     points: list[SeekPoint] = field(default_factory=list)
     total_raw: int = 0
-    #: For each member, by the offset of its first byte: whether later chunks
+    #: For each stream, by the offset of its first byte: whether later chunks
     #: read any of its chunks (if not, a streaming decoder keeps no history for it).
-    member_referenced: dict[int, bool] = field(default_factory=dict)
+    stream_referenced: dict[int, bool] = field(default_factory=dict)
 
-    def add_member(self, member_offset: int, index: MemberIndex) -> None:
+    def add_stream(self, stream_offset: int, index: StreamIndex) -> None:
         """Add a stream's seek points: each segment start, or only the stream's own
         start when its INDEX lists referenced chunks (later chunks read them, as
         copies or primes, so decoding starts at the header)."""
         raw = self.total_raw
-        dicts = tuple(member_offset + d for d in index.dict_offsets)
         references = bool(index.referenced)
-        self.member_referenced[member_offset] = references
+        self.stream_referenced[stream_offset] = references
         if references:
             self.raw_starts.append(raw)
-            self.points.append(SeekPoint(raw, member_offset, raw, member_offset, dicts))
+            self.points.append(SeekPoint(raw, stream_offset, stream_offset))
             self.total_raw = raw + sum(index.chunk_raw_lengths)
             return
         for offset, length, continues in zip(index.chunk_offsets, index.chunk_raw_lengths, index.chunk_continues):
             if not continues:
                 self.raw_starts.append(raw)
-                self.points.append(SeekPoint(raw, member_offset, self.total_raw, member_offset + offset, dicts))
+                self.points.append(SeekPoint(raw, stream_offset, stream_offset + offset))
             raw += length
         self.total_raw = raw
 
@@ -129,16 +126,16 @@ def read_file_index(fp: BinaryIO, limits: "Limits") -> FileIndex | None:
     """
     saved = fp.tell()
     try:
-        return _walk_members(fp, limits)
+        return _walk_streams(fp, limits)
     except (FormatError, OSError, ValueError):
         return None
     finally:
         fp.seek(saved)
 
 
-def _walk_members(fp: BinaryIO, limits: "Limits") -> FileIndex | None:
+def _walk_streams(fp: BinaryIO, limits: "Limits") -> FileIndex | None:
     end = fp.seek(0, 2)
-    members: list[tuple[int, MemberIndex]] = []
+    streams: list[tuple[int, StreamIndex]] = []
     while end > 0:
         if end < HEADER_SIZE + END_GLYPH_SIZE:
             return None
@@ -147,27 +144,26 @@ def _walk_members(fp: BinaryIO, limits: "Limits") -> FileIndex | None:
         if glyph[0] != GLYPH_END or glyph[1] != END_PAYLOAD_SIZE:
             return None
         _total, _count, _checksum, index_offset, end_offset, magic = END_STRUCT.unpack(glyph[2:])
-        member_start = end - END_GLYPH_SIZE - end_offset
-        if magic != END_MAGIC or member_start < 0 or index_offset == NO_INDEX or index_offset >= end_offset:
+        stream_start = end - END_GLYPH_SIZE - end_offset
+        if magic != END_MAGIC or stream_start < 0 or index_offset == NO_INDEX or index_offset >= end_offset:
             return None
-        fp.seek(member_start)
+        fp.seek(stream_start)
         if fp.read(len(MAGIC)) != MAGIC:
             return None
-        fp.seek(member_start + index_offset)
+        fp.seek(stream_start + index_offset)
         head = fp.read(1 + MAX_GLYPH_LENGTH_BYTES)
         if not head or head[0] != GLYPH_INDEX:
             return None
         length, payload_start = decode_uleb128(head, 1, MAX_GLYPH_LENGTH_BYTES)
         if length > limits.max_glyph_size:
             return None
-        fp.seek(member_start + index_offset + payload_start)
+        fp.seek(stream_start + index_offset + payload_start)
         payload = fp.read(length)
         if len(payload) != length:
             return None
-        member = parse_index_payload(payload, member_start + index_offset + payload_start)
-        members.append((member_start, member))
-        end = member_start
+        streams.append((stream_start, parse_index_payload(payload, stream_start + index_offset + payload_start)))
+        end = stream_start
     index = FileIndex()
-    for member_start, member in reversed(members):
-        index.add_member(member_start, member)
+    for stream_start, stream in reversed(streams):
+        index.add_stream(stream_start, stream)
     return index

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from ..codecs.base import Strategy
+from .constants import Strategy
 from .limits import DEFAULT_LIMITS, Limits
-from .parser import ChunkGlyph, DictGlyph, GlyphParser, MemberEnd, MemberStart
+from .parser import ChunkGlyph, DictGlyph, GlyphParser, StreamEnd, StreamStart
 
 _READ_SIZE = 1 << 20
 
@@ -29,10 +29,10 @@ class StreamInfo:
 
     compressed_size: int = 0
     raw_size: int = 0
-    members: int = 0
+    streams: int = 0
     chunks: int = 0
     dictionaries: int = 0
-    indexed_members: int = 0
+    indexed_streams: int = 0
     largest_chunk: int = 0
     reference_window: int = 0  # largest declared by a stream: what a streaming decoder keeps
     strategies: dict[str, StrategyUse] = field(default_factory=dict)
@@ -51,10 +51,10 @@ class StreamInfo:
             "compressed_size": self.compressed_size,
             "raw_size": self.raw_size,
             "ratio": round(self.ratio, 4),
-            "members": self.members,
+            "streams": self.streams,
             "chunks": self.chunks,
             "dictionaries": self.dictionaries,
-            "indexed_members": self.indexed_members,
+            "indexed_streams": self.indexed_streams,
             "largest_chunk": self.largest_chunk,
             "reference_window": self.reference_window,
             "overhead_bytes": self.overhead_bytes,
@@ -90,12 +90,12 @@ def inspect_stream(fp: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> StreamInfo:
                 info.largest_chunk = max(info.largest_chunk, event.raw_length)
             elif isinstance(event, DictGlyph):
                 info.dictionaries += 1
-            elif isinstance(event, MemberStart):
-                info.members += 1
+            elif isinstance(event, StreamStart):
+                info.streams += 1
                 info.reference_window = max(info.reference_window, event.window)
-            elif isinstance(event, MemberEnd):
+            elif isinstance(event, StreamEnd):
                 if event.indexed:
-                    info.indexed_members += 1
+                    info.indexed_streams += 1
         if not data:
             parser.finish()
             break

@@ -35,7 +35,7 @@ from .constants import (
     SKIPPABLE,
     VERSION,
 )
-from .index import MemberIndex, parse_index_payload
+from .index import StreamIndex, parse_index_payload
 from .limits import DEFAULT_LIMITS, Limits
 from .varint import MAX_GLYPH_LENGTH_BYTES, VarintIncomplete, VarintTooLong, decode_uleb128
 
@@ -74,25 +74,29 @@ class DictGlyph:
 
 
 @dataclass(slots=True)
-class MemberStart:
+class StreamStart:
     offset: int
     window: int = 0  # reference window declared in the header (0: no REFERENCE chunks)
 
 
 @dataclass(slots=True)
-class MemberEnd:
+class StreamEnd:
     offset: int
     total_raw: int
     chunk_count: int
     indexed: bool
 
 
-Event = Union[ChunkGlyph, DictGlyph, MemberStart, MemberEnd]
+Event = Union[ChunkGlyph, DictGlyph, StreamStart, StreamEnd]
 
-_SKIP = object()  # a glyph was consumed without producing an event
+class _Skip:
+    """A glyph was consumed without producing an event."""
+
+
+_SKIP = _Skip()
 
 _EXPECT_HEADER = 0
-_IN_MEMBER = 1
+_IN_STREAM = 1
 _AFTER_END = 2
 
 
@@ -106,7 +110,7 @@ class GlyphParser:
         self._base = 0  # absolute input offset of self._buf[0]
         self._state = _EXPECT_HEADER
         self._seen_any = False
-        self._start_member_state(0)
+        self._start_stream_state(0)
 
     # -- input ---------------------------------------------------------------
     def push(self, data: bytes | bytearray | memoryview) -> None:
@@ -127,33 +131,28 @@ class GlyphParser:
         """Absolute input offset of the next unparsed byte."""
         return self._base + self._pos
 
-    @property
-    def at_stream_boundary(self) -> bool:
-        """True when everything pushed so far forms complete streams."""
-        return self._state == _AFTER_END and self._pos == len(self._buf)
-
-    def resume_inside_member(self, offset: int, member_start: int) -> None:
-        """Restart at a glyph boundary inside a stream whose first byte is at ``member_start``.
+    def resume_inside_stream(self, offset: int, stream_start: int) -> None:
+        """Restart at a glyph boundary inside a stream whose first byte is at ``stream_start``.
 
         Used after a seek: the chunks before ``offset`` are not seen, so the
         INDEX and END totals of this stream cannot be cross-checked (each chunk
         is still verified by its checksum); later streams are checked in full.
         """
-        self._restart(offset, _IN_MEMBER, member_start)
+        self._restart(offset, _IN_STREAM, stream_start)
         self._partial = True
 
-    def resume_at_member(self, offset: int) -> None:
+    def resume_at_stream(self, offset: int) -> None:
         """Restart at the first byte (the header) of a stream at absolute ``offset``."""
         self._restart(offset, _EXPECT_HEADER, offset)
 
-    def _restart(self, offset: int, state: int, member_start: int) -> None:
+    def _restart(self, offset: int, state: int, stream_start: int) -> None:
         """Forget buffered input and continue at absolute ``offset`` in ``state``."""
         self._buf = bytearray()
         self._pos = 0
         self._base = offset
         self._seen_any = True
         self._state = state
-        self._start_member_state(member_start)
+        self._start_stream_state(stream_start)
 
     def finish(self) -> None:
         """Declare end of input; raise :class:`TruncatedError` if a stream is incomplete."""
@@ -162,7 +161,7 @@ class GlyphParser:
             raise TruncatedError("empty input: no sigmalang stream", 0)
         if self._state == _AFTER_END and self._pos == len(self._buf):
             return
-        what = "stream header" if self._state != _IN_MEMBER else "stream (no END glyph)"
+        what = "stream header" if self._state != _IN_STREAM else "stream (no END glyph)"
         raise TruncatedError(f"input ended inside a {what}", end)
 
     # -- parsing -------------------------------------------------------------
@@ -172,7 +171,7 @@ class GlyphParser:
                 event = self._next_event()
                 if event is None:
                     return
-                if event is not _SKIP:
+                if not isinstance(event, _Skip):
                     yield event
         finally:
             self._compact()
@@ -186,8 +185,8 @@ class GlyphParser:
             self._base += self._pos
             self._pos = 0
 
-    def _start_member_state(self, offset: int) -> None:
-        self._member_start = offset
+    def _start_stream_state(self, offset: int) -> None:
+        self._stream_start = offset
         self._chunk_count = 0
         self._total_raw = 0
         self._checksums = xxhash.xxh3_64()
@@ -196,12 +195,12 @@ class GlyphParser:
         self._chunk_continues: list[bool] = []
         self._dict_offsets: list[int] = []
         self._index_offset = NO_INDEX
-        self._index: MemberIndex | None = None
+        self._index: StreamIndex | None = None
         self._partial = False
 
-    def _next_event(self) -> Event | object | None:
+    def _next_event(self) -> Event | _Skip | None:
         buf = self._buf
-        if self._state != _IN_MEMBER:
+        if self._state != _IN_STREAM:
             available = len(buf) - self._pos
             if available == 0:
                 return None
@@ -219,12 +218,12 @@ class GlyphParser:
                 raise FormatError(f"unsupported format version {version} (this decoder reads version {VERSION})", start + 4)
             window = self._window(flags, start + 5)
             self._pos += HEADER_SIZE
-            self._state = _IN_MEMBER
-            self._start_member_state(start)
+            self._state = _IN_STREAM
+            self._start_stream_state(start)
             self._checksums.update(prefix)  # END's checksum covers the header too
-            return MemberStart(start, window)
+            return StreamStart(start, window)
 
-        # Inside a member: one glyph = type byte + LEB128 length + payload.
+        # Inside a stream: one glyph = type byte + LEB128 length + payload.
         glyph_start = self._pos
         if len(buf) - glyph_start < 1:
             return None
@@ -263,17 +262,17 @@ class GlyphParser:
             raise LimitError(f"reference window of {window} bytes exceeds the limit of {self.limits.max_window} bytes", offset)
         return window
 
-    def _glyph_event(self, glyph_type: int, payload: memoryview, absolute: int, payload_offset: int) -> Event | object:
-        member_offset = absolute - self._member_start
+    def _glyph_event(self, glyph_type: int, payload: memoryview, absolute: int, payload_offset: int) -> Event | _Skip:
+        relative = absolute - self._stream_start
         if glyph_type == GLYPH_CHUNK:
-            return self._chunk(payload, absolute, payload_offset, member_offset)
+            return self._chunk(payload, absolute, payload_offset, relative)
         if glyph_type == GLYPH_DICT:
-            return self._dict(payload, absolute, payload_offset, member_offset)
+            return self._dict(payload, absolute, payload_offset, relative)
         if glyph_type == GLYPH_INDEX:
-            self._read_index(payload, payload_offset, member_offset)
+            self._read_index(payload, payload_offset, relative)
             return _SKIP
         if glyph_type == GLYPH_END:
-            return self._end(payload, absolute, payload_offset, member_offset)
+            return self._end(payload, absolute, payload_offset, relative)
         if glyph_type & SKIPPABLE:
             return _SKIP
         raise FormatError(f"unknown glyph type 0x{glyph_type:02x}", absolute)
@@ -284,7 +283,7 @@ class GlyphParser:
         except (VarintIncomplete, VarintTooLong):
             raise FormatError(f"malformed {what}", payload_offset + pos) from None
 
-    def _chunk(self, payload: memoryview, absolute: int, payload_offset: int, member_offset: int) -> ChunkGlyph:
+    def _chunk(self, payload: memoryview, absolute: int, payload_offset: int, relative: int) -> ChunkGlyph:
         if self._index is not None:
             raise FormatError("CHUNK glyph after the INDEX glyph", absolute)
         if len(payload) < 2:
@@ -317,12 +316,12 @@ class GlyphParser:
         pos += CHECKSUM_SIZE
         data_checksum = int.from_bytes(payload[pos : pos + DATA_CHECKSUM_SIZE], "little")
         self._checksums.update(checksum_bytes)
-        data = payload[pos + DATA_CHECKSUM_SIZE :]
+        data: bytes | memoryview = payload[pos + DATA_CHECKSUM_SIZE :]
         if type(self._buf) is not bytes:  # a view of a buffer that will change: copy it out
             data = bytes(data)
         self._chunk_count += 1
         self._total_raw += raw_length
-        self._chunk_offsets.append(member_offset)
+        self._chunk_offsets.append(relative)
         self._chunk_raw_lengths.append(raw_length)
         self._chunk_continues.append(bool(flags & CHUNK_CONTINUES))
         return ChunkGlyph(absolute, flags, strategy, params, raw_length, checksum, data_checksum, data, fields, prime)
@@ -339,17 +338,17 @@ class GlyphParser:
             raise FormatError(f"invalid prime: {length} bytes from {distance} bytes back", field_offset)
         return (distance, length), pos
 
-    def _dict(self, payload: memoryview, absolute: int, payload_offset: int, member_offset: int) -> DictGlyph:
+    def _dict(self, payload: memoryview, absolute: int, payload_offset: int, relative: int) -> DictGlyph:
         if self._index is not None:
             raise FormatError("DICT glyph after the INDEX glyph", absolute)
         dict_id, pos = self._field(payload, 0, payload_offset, "DICT id")
         size = len(payload) - pos
         if size > self.limits.max_dict_size:
             raise LimitError(f"dictionary of {size} bytes exceeds the limit of {self.limits.max_dict_size} bytes", absolute)
-        self._dict_offsets.append(member_offset)
+        self._dict_offsets.append(relative)
         return DictGlyph(absolute, dict_id, bytes(payload[pos:]))
 
-    def _read_index(self, payload: memoryview, payload_offset: int, member_offset: int) -> None:
+    def _read_index(self, payload: memoryview, payload_offset: int, relative: int) -> None:
         if self._index is not None:
             raise FormatError("second INDEX glyph in one stream", payload_offset)
         index = parse_index_payload(payload, payload_offset)
@@ -362,17 +361,17 @@ class GlyphParser:
         ):
             raise FormatError("INDEX does not match the chunks of the stream", payload_offset)
         self._index = index
-        self._index_offset = member_offset
+        self._index_offset = relative
 
-    def _end(self, payload: memoryview, absolute: int, payload_offset: int, member_offset: int) -> MemberEnd:
+    def _end(self, payload: memoryview, absolute: int, payload_offset: int, relative: int) -> StreamEnd:
         total_raw, chunk_count, checksum, index_offset, end_offset, magic = END_STRUCT.unpack(payload)
-        checks = (
+        checks: tuple[tuple[bool, str, int], ...] = (
             (magic == END_MAGIC, "END glyph has a bad end marker", 40),
             (chunk_count == self._chunk_count, f"END says {chunk_count} chunks, stream has {self._chunk_count}", 8),
             (total_raw == self._total_raw, f"END says {total_raw} bytes, chunks hold {self._total_raw}", 0),
             (checksum == self._checksums.intdigest(), "END checksum of the header, chunk checksums and INDEX does not match", 16),
             (index_offset == self._index_offset, "END gives a wrong INDEX offset", 24),
-            (end_offset == member_offset, "END gives a wrong END offset", 32),
+            (end_offset == relative, "END gives a wrong END offset", 32),
         )
         if self._partial:
             checks = (checks[0], checks[5])
@@ -380,4 +379,4 @@ class GlyphParser:
             if not ok:
                 raise FormatError(message, payload_offset + field_offset)
         self._state = _AFTER_END
-        return MemberEnd(absolute, total_raw, chunk_count, index_offset != NO_INDEX)
+        return StreamEnd(absolute, total_raw, chunk_count, index_offset != NO_INDEX)

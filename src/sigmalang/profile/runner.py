@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..settings import available_cores
+from ..settings import DEFAULT_LEVEL, DEFAULT_THREADS, available_cores
 from .data import KIND_NAMES, describe, write_cycle
 from .fit import power_fit
 from .machine import machine_info, now_utc
@@ -41,8 +41,8 @@ class ProfileSettings:
     sizes: tuple[int, ...]  # bytes
     runs: int = 3
     modes: tuple[str, ...] = ("encode", "decode")
-    threads: int = 0
-    level: int = 3
+    threads: int = DEFAULT_THREADS
+    level: int = DEFAULT_LEVEL
     data: str = "mixed"
     engines: tuple[str, ...] = field(default=ENGINES)
 

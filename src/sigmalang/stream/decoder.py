@@ -1,72 +1,34 @@
-"""Decoding: a push decoder that takes input split anywhere and decodes chunks in parallel."""
+"""StreamingDecoder: a push decoder that takes input split anywhere and decodes chunks in parallel.
+
+Every way of decoding goes through one ``DecodeDriver``; only the sink
+differs: bytes yielded in order (``feed``/``flush``, pipes), a regular file
+written by position (``decode_stream``), or one result buffer
+(``decompress``).
+"""
 
 from __future__ import annotations
 
 import io
 import os
-import stat
-
 import time
-from typing import BinaryIO, Iterator, Optional, Union
+from typing import BinaryIO, Iterator
 
-try:
-    import fcntl
-except ImportError:  # Windows: no pwrite either, so the positional writer is never used
-    fcntl = None  # type: ignore[assignment]
-
-from ..codecs.base import Buffer
-from ..codecs.context import DecodeContext
-from ..codecs.reference import HistoryRing
-from ..codecs.registry import PendingReference, decode_chunk, prime_range
+from ..buffers import Buffer, as_bytes, uninitialised_bytes
+from ..errors import FormatError
 from ..format.index import read_file_index
 from ..format.limits import DEFAULT_LIMITS, Limits
-from ..format.parser import ChunkGlyph, GlyphParser, MemberStart
-from ..settings import available_cores
-from .oneshot import decompress_in_place
-from .pipeline import OrderedPipeline
-from .reader import at_start
-from .segments import SegmentTracker
+from ..settings import DEFAULT_THREADS, available_cores
+from .driver import DecodeDriver, Sink
+from .reader import at_start, read_some
+from .sinks import BufferSink, YieldSink, file_sink
 from .stats import StreamStats
 
 READ_SIZE = 1 << 20
-
-#: A chunk to decode: glyph, segment context, raw offset in the output, offset
-#: from its stream's first raw byte, and that stream's history (None: the
-#: stream has no REFERENCE chunks).
-_Job = tuple[ChunkGlyph, DecodeContext, int, int, Optional[HistoryRing]]
-#: Decoded bytes, a REFERENCE chunk still to resolve, or a count of bytes already written.
-_Payload = Union[Buffer, PendingReference, int]
-
-
-def _decode_job(job: _Job) -> tuple[_Payload, _Job]:
-    return decode_chunk(job[0], job[1]), job
-
-
-class _PositionalWriter:
-    """Decoded chunks written by the workers themselves at their place in a regular
-    file (``os.pwrite``): nothing waits in memory for its turn to be written.
-
-    Chunks of streams with REFERENCE chunks are the exception: their bytes go
-    through the decoder's history in stream order, which writes them then.
-    """
-
-    def __init__(self, fd: int, base: int) -> None:
-        self.fd = fd
-        self.base = base
-
-    def __call__(self, job: _Job) -> tuple[_Payload, _Job]:
-        glyph, context, raw_offset, _, history = job
-        out = decode_chunk(glyph, context)
-        if history is not None or isinstance(out, PendingReference):
-            return out, job
-        return self.write_at(raw_offset, out), job
-
-    def write_at(self, raw_offset: int, data: Buffer) -> int:
-        out = memoryview(data)
-        written = 0
-        while written < len(out):
-            written += os.pwrite(self.fd, out[written:], self.base + raw_offset + written)
-        return written
+#: Beyond this expansion over the input, the size the trailers claim is not
+#: trusted enough to allocate up front (a hostile file could claim terabytes);
+#: such inputs are decoded chunk by chunk, which allocates one chunk at a time.
+MAX_TRUSTED_EXPANSION = 256
+ALWAYS_TRUSTED = 64 * 1024 * 1024
 
 
 class StreamingDecoder:
@@ -79,159 +41,107 @@ class StreamingDecoder:
     are :class:`~sigmalang.FormatError` subclasses naming the input offset.
     ``feed`` only stores its input: the work happens as its iterator is consumed,
     and output not yet taken is produced by the next ``feed`` or by ``flush``.
-    With ``threads > 1`` chunks decode on worker threads, at most
+    Chunks decode on ``threads`` worker threads (0: one per core), at most
     ``max_in_flight`` at a time.
     """
 
-    def __init__(self, threads: int = 1, *, limits: Limits = DEFAULT_LIMITS, max_in_flight: int | None = None) -> None:
+    def __init__(
+        self, threads: int = DEFAULT_THREADS, *, limits: Limits = DEFAULT_LIMITS, max_in_flight: int | None = None
+    ) -> None:
         if not isinstance(threads, int) or threads < 0:
             raise ValueError(f"threads must be an integer >= 0 (0 = all cores), got {threads!r}")
         self.threads = threads or available_cores()
         self.limits = limits
         self.max_in_flight = max_in_flight
-        self._writer: _PositionalWriter | None = None
-        #: From the file's INDEX glyphs (see ``expect_streams``): by stream offset,
-        #: whether any of its chunks is read by a later one (None: unknown).
-        self._referenced_members: dict[int, bool] | None = None
+        self._sink: YieldSink = YieldSink()
+        self._driver: DecodeDriver | None = None
         self.reset()
 
     def reset(self) -> None:
         """Forget all input: ready for a new stream."""
-        if getattr(self, "_pipeline", None) is not None:
-            self._pipeline.close()
-        self._parser = GlyphParser(self.limits)
-        self._pipeline: OrderedPipeline[_Job, tuple[_Payload, _Job]]
-        self._pipeline = OrderedPipeline(self._writer or _decode_job, self.threads, self.max_in_flight)
-        self._segments = SegmentTracker(self._pipeline, self.max_in_flight, holds_output=self._writer is None)
-        self._raw_position = 0
-        self._member_start = 0  # raw offset of the current stream's first byte
-        self._history: HistoryRing | None = None
-        self.stats = StreamStats(mode="decode", threads=self.threads)
-        self._in_flight_bytes = 0
+        self._start(self._sink)
 
-    def resume_at(self, offset: int, member_start: int) -> None:
+    def _start(self, sink: Sink, expected_total: int | None = None) -> DecodeDriver:
+        if self._driver is not None:
+            self._driver.close()
+        self.stats = StreamStats(mode="decode", threads=self.threads)
+        self._driver = DecodeDriver(sink, self.threads, self.max_in_flight, self.limits, self.stats, expected_total)
+        return self._driver
+
+    def resume_at(self, offset: int, stream_start: int) -> None:
         """Continue at a chunk glyph inside a stream (used by seeking readers).
 
         ``offset`` is the absolute input offset of the next byte that will be fed.
         """
         self.reset()
-        if offset == member_start:
-            self._parser.resume_at_member(offset)
+        assert self._driver is not None
+        if offset == stream_start:
+            self._driver.parser.resume_at_stream(offset)
         else:
-            self._parser.resume_inside_member(offset, member_start)
-
-    def feed(self, data: Buffer) -> Iterator[Buffer]:
-        self._parser.push(data)
-        self.stats.bytes_in += len(data)
-        return self._run(final=False)
-
-    def flush(self) -> Iterator[Buffer]:
-        """Declare the end of input; yields what is left and checks the stream is complete."""
-        return self._run(final=True)
-
-    @property
-    def at_stream_boundary(self) -> bool:
-        """True when the input so far ends exactly at the end of a stream."""
-        return self._parser.at_stream_boundary
-
-    def _run(self, final: bool) -> Iterator[Buffer]:
-        started = time.perf_counter()
-        try:
-            for event in self._parser.events():
-                if isinstance(event, MemberStart):
-                    self._member_start = self._raw_position
-                    self._history = HistoryRing(event.window) if self._keeps_history(event) else None
-                elif isinstance(event, ChunkGlyph):
-                    self._in_flight_bytes += event.raw_length
-                    self.stats.peak_buffered_bytes = max(self.stats.peak_buffered_bytes, self._in_flight_bytes)
-                    context, lane = self._segments.place(event)
-                    member_position = self._raw_position - self._member_start
-                    if event.prime is not None:
-                        yield from self._prime(event, context, member_position)
-                    job = (event, context, self._raw_position, member_position, self._history)
-                    self._raw_position += event.raw_length
-                    yield from self._account(self._pipeline.submit(job, lane))
-            if final:
-                self._parser.finish()
-                yield from self._account(self._pipeline.drain())
-            else:
-                yield from self._account(self._pipeline.ready())
-        finally:
-            self.stats.elapsed += time.perf_counter() - started
-
-    def _prime(self, glyph: ChunkGlyph, context: DecodeContext, member_position: int) -> Iterator[Buffer]:
-        """Give a PRIMED segment's frame its dictionary: earlier output, from the history
-        once the chunks holding it have been decoded (yielding them meanwhile)."""
-        history = self._history
-        start, length = prime_range(glyph, member_position, history)
-        assert history is not None
-        while history.end < start + length:
-            yield from self._account(iter([self._pipeline.next_result()]))
-        content = bytearray(length)
-        history.read_into(start, memoryview(content))
-        context.prime(content)
+            self._driver.parser.resume_inside_stream(offset, stream_start)
 
     def expect_streams(self, referenced: dict[int, bool] | None) -> None:
         """Tell the decoder, from the INDEX glyphs of the file it will read (offsets
         as fed), which streams have chunks that later chunks read; the others need
         no history kept. None: unknown (every stream with a window keeps its history)."""
-        self._referenced_members = referenced
+        self._sink.referenced = referenced
 
-    def _keeps_history(self, event: MemberStart) -> bool:
-        """Whether to keep this stream's output for REFERENCE copies and primed segments:
-        only if it declares a window and its chunks are (or may be) referenced."""
-        known = self._referenced_members
-        if known is not None and not known.get(event.offset, True):
-            return False
-        return bool(event.window)
+    def feed(self, data: Buffer) -> Iterator[Buffer]:
+        assert self._driver is not None
+        self._driver.parser.push(data)
+        self.stats.bytes_in += len(data)
+        return self._timed(self._driver.run(final=False))
 
-    def _account(self, results: Iterator[tuple[_Payload, _Job]]) -> Iterator[Buffer]:
-        """Results in stream order: resolve REFERENCE chunks, keep history, write or yield."""
-        for out, (_, _, raw_offset, member_position, history) in results:
-            if isinstance(out, PendingReference):
-                out = out.resolve(member_position, history)
-            if isinstance(out, int):  # already written in place by the worker
-                n = out
-            else:
-                n = len(out)
-                if history is not None:
-                    history.append(out)
-                if self._writer is not None:
-                    self._writer.write_at(raw_offset, out)
-                else:
-                    yield out
-            self._in_flight_bytes -= n
-            self.stats.bytes_out += n
-            self.stats.chunks += 1
+    def flush(self) -> Iterator[Buffer]:
+        """Declare the end of input; yields what is left and checks the stream is complete."""
+        assert self._driver is not None
+        return self._timed(self._driver.run(final=True))
+
+    def _timed(self, outputs: Iterator[Buffer]) -> Iterator[Buffer]:
+        started = time.perf_counter()
+        try:
+            yield from outputs
+        finally:
+            self.stats.elapsed += time.perf_counter() - started
 
     def close(self) -> None:
         """Stop worker threads; pending output is discarded."""
-        self._pipeline.close()
+        if self._driver is not None:
+            self._driver.close()
 
     # -- conveniences --------------------------------------------------------
     def decompress(self, data: Buffer) -> bytes:
         """Decode complete (possibly concatenated) streams held in memory.
 
         When the stream trailers give a plausible total size, chunks decode
-        straight into the result; otherwise chunk by chunk. Both paths make
-        every check.
+        straight into the result (joining per-chunk outputs would cost a
+        second pass over the output, as slow as zstd's decoding itself);
+        otherwise chunk by chunk. Both make every check.
         """
-        self.reset()
         if type(data) is not bytes:
             data = bytes(data)  # one copy of the (smaller) input saves a copy of the output
-        started = time.perf_counter()
-        result = decompress_in_place(data, self.threads, self.max_in_flight, self.limits)
-        if result is not None:
-            out, chunks = result
-            self.stats.bytes_in, self.stats.bytes_out, self.stats.chunks = len(data), len(out), chunks
-            self.stats.elapsed = time.perf_counter() - started
-            return out
+        index = read_file_index(io.BytesIO(data), self.limits)
+        total = index.total_raw if index is not None else None
         try:
+            if total is not None and total <= ALWAYS_TRUSTED + MAX_TRUSTED_EXPANSION * len(data):
+                return self._decompress_in_place(data, total)
+            self.reset()
             parts = list(self.feed(data))
             parts.extend(self.flush())
+            return b"".join(parts)
         finally:
-            self._pipeline.close()
-        return b"".join(parts)
+            self.close()
+
+    def _decompress_in_place(self, data: bytes, total: int) -> bytes:
+        result, out = uninitialised_bytes(total)
+        driver = self._start(BufferSink(out), expected_total=total)
+        driver.parser.push(data)
+        self.stats.bytes_in = len(data)
+        for _ in self._timed(driver.run(final=True)):
+            pass
+        if driver.raw_position != total:
+            raise FormatError("chunks hold fewer bytes than the stream trailers declare", len(data))
+        return as_bytes(result)
 
     def decode_stream(self, src: BinaryIO, dst: BinaryIO) -> StreamStats:
         """Decode everything ``src`` holds into ``dst``; returns the stats of this call.
@@ -239,63 +149,41 @@ class StreamingDecoder:
         When ``dst`` is a regular file, workers write each chunk at its place
         themselves, so decoded data never waits in memory for its turn.
         """
-        self._writer = _positional_writer(dst)
-        self.expect_streams(_referenced_members(src, self.limits))
+        referenced = _referenced_streams(src, self.limits)
+        positional = file_sink(dst, referenced)
+        saved = self._sink
+        self._sink = positional or YieldSink(referenced)
         try:
-            self.reset()
-            buf = bytearray(READ_SIZE)
-            view = memoryview(buf)
-            try:
-                while True:
-                    n = src.readinto(buf) if hasattr(src, "readinto") else _read_into(src, view)
-                    if not n:
-                        break
-                    for out in self.feed(view[:n]):
-                        dst.write(out)
-                for out in self.flush():
-                    dst.write(out)
-            finally:
-                self._pipeline.close()
-            if self._writer is not None:
-                dst.seek(self._writer.base + self._raw_position)
+            driver = self._start(self._sink)
+            self._pump(src, dst)
+            if positional is not None:
+                dst.seek(positional.base + driver.raw_position)
             return self.stats
         finally:
-            self._writer = None
-            self.expect_streams(None)
+            self.close()
+            self._sink = saved
+
+    def _pump(self, src: BinaryIO, dst: BinaryIO) -> None:
+        buf = bytearray(READ_SIZE)
+        view = memoryview(buf)
+        while True:
+            n = read_some(src, view)
+            if not n:
+                break
+            for out in self.feed(view[:n]):
+                dst.write(out)
+        for out in self.flush():
+            dst.write(out)
 
     def decode_file(self, src_path: str | os.PathLike[str], dst_path: str | os.PathLike[str]) -> StreamStats:
         with open(src_path, "rb") as src, open(dst_path, "wb") as dst:
             return self.decode_stream(src, dst)
 
 
-def _positional_writer(dst: BinaryIO) -> _PositionalWriter | None:
-    """A writer by position for a regular file opened for writing, else None."""
-    if fcntl is None or not hasattr(os, "pwrite"):
-        return None
-    try:
-        fd = dst.fileno()
-        regular = stat.S_ISREG(os.fstat(fd).st_mode)
-        # With O_APPEND, Linux ignores pwrite's offset and appends: write in order then.
-        appending = bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND)
-        dst.flush()
-        base = dst.tell()
-    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
-        return None
-    if not regular or appending:
-        return None
-    return _PositionalWriter(fd, base)
-
-
-def _referenced_members(src: BinaryIO, limits: Limits) -> dict[int, bool] | None:
+def _referenced_streams(src: BinaryIO, limits: Limits) -> dict[int, bool] | None:
     """Per stream of a seekable file read from its start: whether REFERENCE copies read
     any of its chunks (from the INDEX glyphs, found from the end); None if unknown."""
     if not at_start(src):
         return None
     index = read_file_index(src, limits)
-    return index.member_referenced if index is not None else None
-
-
-def _read_into(src: BinaryIO, view: memoryview) -> int:
-    piece = src.read(len(view))
-    view[: len(piece)] = piece
-    return len(piece)
+    return index.stream_referenced if index is not None else None

@@ -15,15 +15,15 @@ import os
 from collections import deque
 from typing import IO, BinaryIO, cast
 
-from ..codecs.base import Buffer
-from ..fsspec import is_url, open_url
+from ..buffers import Buffer
 from ..format.index import FileIndex, SeekPoint, read_file_index
 from ..format.limits import DEFAULT_LIMITS, Limits
 from ..pool import BufferPool
-from ..settings import STREAM_CHUNK_SIZE, EncoderSettings, References
+from ..settings import DEFAULT_LEVEL, DEFAULT_THREADS, STREAM_CHUNK_SIZE, EncoderSettings, References
+from ..urls import is_url, open_url
 from .decoder import READ_SIZE, StreamingDecoder
-from .encoder import FrameWriter
-from .reader import at_start
+from .frame import FrameWriter
+from .reader import at_start, read_some
 
 _READ_MODES = {"r", "rb"}
 _WRITE_MODES = {"w", "wb", "a", "ab", "x", "xb"}
@@ -33,7 +33,7 @@ _SKIP_SIZE = 1 << 20
 class DecompressReader(io.RawIOBase):
     """Raw reader: decoded bytes of the sigmalang streams in ``fp``, via ``readinto``."""
 
-    def __init__(self, fp: BinaryIO, threads: int = 1, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(self, fp: BinaryIO, threads: int = DEFAULT_THREADS, limits: Limits = DEFAULT_LIMITS) -> None:
         self._fp = fp
         self._limits = limits
         self._decoder = StreamingDecoder(threads, limits=limits)
@@ -45,7 +45,7 @@ class DecompressReader(io.RawIOBase):
         self._index_loaded = False
         if at_start(fp):  # the INDEX says which streams need their history kept
             index = self._file_index()
-            self._decoder.expect_streams(index.member_referenced if index is not None else None)
+            self._decoder.expect_streams(index.stream_referenced if index is not None else None)
 
     def readable(self) -> bool:
         return True
@@ -73,7 +73,7 @@ class DecompressReader(io.RawIOBase):
             return n
 
     def _fill(self) -> None:
-        n = self._fp.readinto(self._in)
+        n = read_some(self._fp, memoryview(self._in))
         if n:
             outputs = self._decoder.feed(memoryview(self._in)[:n])
         else:
@@ -161,8 +161,8 @@ class SigmalangFile(io.BufferedIOBase):
         filename: str | bytes | os.PathLike[str] | None = None,
         mode: str = "rb",
         *,
-        level: int = 3,
-        threads: int = 0,
+        level: int = DEFAULT_LEVEL,
+        threads: int = DEFAULT_THREADS,
         chunk_size: int | None = None,
         limits: Limits = DEFAULT_LIMITS,
         fileobj: BinaryIO | None = None,
@@ -176,7 +176,7 @@ class SigmalangFile(io.BufferedIOBase):
             if filename is None:
                 raise TypeError("SigmalangFile needs a filename or a fileobj")
             fileobj = _open_named(filename, binary_mode)
-        self._fp = fileobj
+        self._fp: BinaryIO = fileobj
         name = getattr(fileobj, "name", None)  # fsspec's files have none: then the URL
         self.name = name if name is not None else (filename if filename is not None else "")
         self.mode = binary_mode
@@ -381,8 +381,8 @@ def open(  # noqa: A001 - the point is to mirror gzip.open
     filename: str | bytes | os.PathLike[str] | BinaryIO,
     mode: str = "rb",
     *,
-    level: int = 3,
-    threads: int = 0,
+    level: int = DEFAULT_LEVEL,
+    threads: int = DEFAULT_THREADS,
     chunk_size: int | None = None,
     limits: Limits = DEFAULT_LIMITS,
     references: References = None,

@@ -3,11 +3,8 @@ choose how many worker threads to use (serial when threads do not pay)."""
 
 from __future__ import annotations
 
-from functools import partial
-
-from ..codecs.base import Buffer
-from ..codecs.registry import encode_chunk
-from ..codecs.selector import AdaptiveCompressionSelector
+from ..buffers import Buffer
+from ..codecs.policy import ChunkPolicy
 from ..parallel import StreamingPlan, optimize_streaming
 from ..settings import EncoderSettings, available_cores
 
@@ -20,9 +17,8 @@ def plan_threads(
 ) -> tuple[int, StreamingPlan]:
     """Worker threads for the encoder, from measuring it on ``sample`` chunks
     (``chunk_count``: the input's chunks, when its size is known)."""
-    selector = AdaptiveCompressionSelector(settings.level, trial=settings.trial, adaptive=settings.adaptive)
     plan = optimize_streaming(
-        partial(encode_chunk, selector=selector),
+        ChunkPolicy(settings).encode,
         iter(sample),
         sample_size=len(sample),
         max_workers=available_cores(),

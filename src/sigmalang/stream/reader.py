@@ -6,9 +6,15 @@ import io
 import os
 import stat
 import time
-from typing import BinaryIO, Iterator
+from functools import partial
+from itertools import islice
+from typing import BinaryIO, Callable, Iterator, Union
 
+from ..buffers import Buffer
 from ..pool import BufferPool
+
+#: A chunk for the encoder, and the call that recycles its buffer once written (if any).
+Chunk = tuple[Union[Buffer, "PositionalChunk"], Union[Callable[[], None], None]]
 
 
 def readinto_full(src: BinaryIO, buf: bytearray | memoryview) -> int:
@@ -35,6 +41,16 @@ def readinto_full(src: BinaryIO, buf: bytearray | memoryview) -> int:
             break
         filled += n
     return filled
+
+
+def read_some(src: BinaryIO, view: memoryview) -> int:
+    """One read into ``view`` (``readinto`` where the source has it); 0 at its end."""
+    readinto = getattr(src, "readinto", None)
+    if readinto is not None:
+        return readinto(view) or 0
+    piece = src.read(len(view))
+    view[: len(piece)] = piece
+    return len(piece)
 
 
 def read_chunks(src: BinaryIO, pool: BufferPool) -> Iterator[tuple[bytearray, int]]:
@@ -114,3 +130,49 @@ def at_start(fp: BinaryIO) -> bool:
         return bool(fp.seekable()) and fp.tell() == 0
     except (AttributeError, OSError, ValueError):
         return False
+
+
+class ChunkSource:
+    """The chunks of an encoder's input: read by position by the workers where it is
+    a regular file holding ``size`` more bytes (and ``by_position`` allows it), else
+    read in sequence into pooled buffers. Either way the chunk boundaries, and so
+    the output, are the same."""
+
+    def __init__(self, src: BinaryIO, size: int | None, chunk_size: int, *, by_position: bool) -> None:
+        self._src = src
+        self._size = size or 0
+        self._chunk_size = chunk_size
+        self._start = _position(src)
+        self.by_position = by_position and size is not None and self._positional(BufferPool(chunk_size)) is not None
+        self._replay: list[tuple[bytearray, int]] = []  # chunks read in sequence for a sample
+
+    def _positional(self, pool: BufferPool) -> Iterator[PositionalChunk] | None:
+        return positional_chunks(self._src, self._size, self._chunk_size, pool)
+
+    def sample(self, count: int) -> list[Buffer]:
+        """The first ``count`` chunks (fewer if the input is shorter); they are still part of ``chunks()``."""
+        if self.by_position:
+            probe = self._positional(BufferPool(self._chunk_size))
+            assert probe is not None
+            return [chunk.load()[0] for chunk in islice(probe, count)]
+        self._replay = list(islice(read_chunks(self._src, BufferPool(self._chunk_size)), count))
+        return [memoryview(buf)[:n] for buf, n in self._replay]
+
+    def chunks(self, pool: BufferPool) -> Iterator[Chunk]:
+        if self.by_position:
+            chunks = self._positional(pool)
+            assert chunks is not None
+            yield from ((chunk, None) for chunk in chunks)
+            # Whatever was appended to the file meanwhile is read in sequence.
+            self._src.seek(self._start + self._size)
+        else:
+            yield from ((memoryview(buf)[:n], None) for buf, n in self._replay)
+        for buf, n in read_chunks(self._src, pool):
+            yield memoryview(buf)[:n], partial(pool.release, buf)
+
+
+def _position(src: BinaryIO) -> int:
+    try:
+        return src.tell()
+    except (AttributeError, OSError, ValueError):
+        return 0

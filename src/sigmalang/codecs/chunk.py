@@ -9,17 +9,19 @@ import xxhash
 from ..errors import ChecksumError, FormatError
 from ..format.glyphs import data_checksum
 from ..format.parser import ChunkGlyph
-from .base import Buffer, Codec, Strategy
+from ..buffers import Buffer
+from ..format.constants import Strategy
+from .base import Codec
 from .context import DecodeContext, EncodeContext
 from .delta import DeltaCodec
 from .detect import DataKind, Detection
-from .pattern import PatternCodec
+from .zstd import ZstdCodec
 from .raw import RawCodec
 from .reference import Copy, History, literals, resolve_into, split, wrap
 from .selector import AdaptiveCompressionSelector
 
-_PATTERN = PatternCodec()
-CODECS: dict[int, Codec] = {codec.strategy: codec for codec in (RawCodec(), _PATTERN, DeltaCodec(_PATTERN))}
+_ZSTD = ZstdCodec()
+CODECS: dict[int, Codec] = {codec.strategy: codec for codec in (RawCodec(), _ZSTD, DeltaCodec(_ZSTD))}
 
 
 def checksum(data: Buffer) -> int:

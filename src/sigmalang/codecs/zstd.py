@@ -1,7 +1,7 @@
-"""PATTERN: zstd at a level chosen for the data, with a window that spans the chunk.
+"""The zstd codec (strategy PATTERN): a level chosen for the data, a window that spans the chunk.
 
 A window at least as large as the chunk is what lets independent chunks keep
-the ratio of one long zstd frame (see docs/DESIGN.md, "measured facts").
+the ratio of one long zstd frame.
 """
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ import threading
 
 import zstandard
 
-from .base import Buffer, Encoded, Strategy
-from .context import MAX_WINDOW_LOG, DecodeContext, EncodeContext
+from ..buffers import Buffer
+from ..format.constants import Strategy
+from .base import Encoded
+from .context import MAX_WINDOW_LOG, DecodeContext, EncodeContext, read_exactly
 
 _MIN_WINDOW_LOG = 10
 _MAX_WINDOW_LOG = MAX_WINDOW_LOG
@@ -23,7 +25,7 @@ def _window_log(size: int, level_default: int) -> int:
     return max(_MIN_WINDOW_LOG, min(_MAX_WINDOW_LOG, max(level_default, needed)))
 
 
-class PatternCodec:
+class ZstdCodec:
     strategy = Strategy.PATTERN
 
     def __init__(self) -> None:
@@ -76,13 +78,7 @@ class PatternCodec:
             return
         try:
             reader = self._decompressor().stream_reader(data, read_across_frames=False)
-            filled = 0
-            while filled < len(out):
-                n = reader.readinto(out[filled:])
-                if not n:
-                    break
-                filled += n
-            if filled != len(out) or reader.read(1):
+            if read_exactly(reader, out) != len(out) or reader.read(1):
                 raise ValueError(f"zstd frame does not hold exactly {len(out)} bytes")
         except zstandard.ZstdError as exc:
             raise ValueError(f"corrupt zstd data: {exc}") from None

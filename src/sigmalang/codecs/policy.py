@@ -1,0 +1,69 @@
+"""ChunkPolicy: every decision the encoder makes about a chunk, in one place.
+
+What kind of data a chunk holds, whether it is looked up for REFERENCE
+copies, whether a new segment's frame starts primed with earlier output, and
+which strategy and zstd level encode it are all decided here, from the
+settings and the detector's reading of the data. The stream layer only moves
+bytes, keeps order and writes glyphs.
+"""
+
+from __future__ import annotations
+
+from ..buffers import Buffer
+from ..settings import EncoderSettings, ReferenceScope
+from .chunk import EncodedChunk, encode_chunk
+from .context import EncodeContext
+from .detect import DataKind, Detection
+from .reference import MIN_COPIED, Copy, copied_bytes
+from .selector import AdaptiveCompressionSelector
+
+
+class ChunkPolicy:
+    """Per-chunk decisions for one stream's settings; safe to share between threads
+    (the detector and selector keep no state between chunks)."""
+
+    def __init__(self, settings: EncoderSettings) -> None:
+        self.selector = AdaptiveCompressionSelector(settings.level, trial=settings.trial, adaptive=settings.adaptive)
+        self.detector = self.selector.detector
+        self.scope = settings.reference_scope()
+        #: A stream that declares no window cannot prime: its decoder keeps no earlier output.
+        self._can_prime = settings.resolved_reference_window() > 0
+
+    def detect(self, raw: Buffer) -> Detection:
+        return self.detector.detect(raw)
+
+    def looks_up(self, raw: Buffer) -> tuple[Detection | None, bool]:
+        """Whether ``raw`` is looked up for REFERENCE copies, and the detection made
+        to decide it (None when none was needed; the encoder then reuses it)."""
+        if self.scope is ReferenceScope.NONE:
+            return None, False
+        if self.scope is ReferenceScope.ALL:
+            return None, True
+        detection = self.detect(raw)
+        return detection, detection.kind is DataKind.TEXT
+
+    @staticmethod
+    def worth_copying(copies: list[Copy]) -> list[Copy] | None:
+        """``copies`` if they cover enough bytes to pay for a REFERENCE chunk, else None."""
+        return copies if copied_bytes(copies) >= MIN_COPIED else None
+
+    def primes_from(self, head: Buffer) -> bool:
+        """Whether a segment opening with ``head`` is structured: such a segment
+        following a structured one starts its frame primed with that one's head.
+
+        NDJSON and CSV records recur across segments (their keys, their text
+        with new ids), and an unprimed frame must learn them again at every
+        segment start; text and binaries gain nothing from a prime and pay
+        for the dictionary's set-up (``benchmarks/adaptive.py`` compares).
+        """
+        return self._can_prime and self.detect(head).kind is DataKind.STRUCTURED
+
+    def encode(
+        self,
+        raw: Buffer,
+        context: EncodeContext | None = None,
+        copies: list[Copy] | None = None,
+        detection: Detection | None = None,
+    ) -> EncodedChunk:
+        """Encode one chunk as the selector chooses (``chunk.encode_chunk``)."""
+        return encode_chunk(raw, self.selector, context, copies, detection)

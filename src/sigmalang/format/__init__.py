@@ -1,0 +1,1 @@
+"""Format v1: glyphs, LEB128, the push parser, INDEX, limits and inspection (docs/FORMAT.md)."""

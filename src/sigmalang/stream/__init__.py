@@ -1,0 +1,1 @@
+"""Streams: reading chunks, the ordered pipeline, the encoder, the decoder and file objects."""

@@ -1,0 +1,137 @@
+"""Where a decoder's output goes: the sinks of ``DecodeDriver``.
+
+- ``BufferSink``: one result buffer of the size the trailers declare; workers
+  decode each chunk into its slice, and copies read the buffer itself.
+- ``YieldSink``: chunks handed to the caller in order (push decoding, pipes);
+  streams whose chunks are read again keep a ring of their latest output.
+- ``FileSink``: a regular file; workers write each chunk at its place
+  (``os.pwrite``), so nothing waits in memory for its turn.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+from typing import BinaryIO, Iterable
+
+try:
+    import fcntl
+except ImportError:  # Windows: no pwrite either, so FileSink is never used
+    fcntl = None  # type: ignore[assignment]
+
+from ..buffers import Buffer
+from ..codecs.chunk import PendingReference, decode_chunk, decode_chunk_into
+from ..codecs.reference import History, HistoryRing, OutputHistory
+from ..format.parser import StreamStart
+from .driver import ChunkJob, Payload
+
+
+class BufferSink:
+    """Decodes into ``out``, which holds the whole output."""
+
+    holds_output = False
+
+    def __init__(self, out: memoryview) -> None:
+        self._out = out
+
+    def history(self, start: StreamStart, stream_start: int) -> History | None:
+        return OutputHistory(self._out, stream_start, start.window) if start.window else None
+
+    def decode(self, job: ChunkJob) -> Payload:
+        return decode_chunk_into(job.glyph, self._slice(job), job.context)
+
+    def complete(self, payload: Payload, job: ChunkJob) -> Iterable[Buffer]:
+        if isinstance(payload, PendingReference):
+            payload.resolve_into(self._slice(job), job.stream_position, job.history)
+        return ()
+
+    def _slice(self, job: ChunkJob) -> memoryview:
+        return self._out[job.raw_offset : job.raw_offset + job.glyph.raw_length]
+
+
+class YieldSink:
+    """Hands each decoded chunk to the caller, in order.
+
+    ``referenced`` (from the file's INDEX glyphs, by stream offset) says which
+    streams have chunks that later ones read; the others keep no history.
+    None: unknown, so every stream that declares a window keeps one.
+    """
+
+    holds_output = True
+
+    def __init__(self, referenced: dict[int, bool] | None = None) -> None:
+        self.referenced = referenced
+
+    def history(self, start: StreamStart, stream_start: int) -> History | None:
+        if not start.window or (self.referenced is not None and not self.referenced.get(start.offset, True)):
+            return None
+        return HistoryRing(start.window)
+
+    def decode(self, job: ChunkJob) -> Payload:
+        return decode_chunk(job.glyph, job.context)
+
+    def complete(self, payload: Payload, job: ChunkJob) -> Iterable[Buffer]:
+        out = self._resolved(payload, job)
+        return (out,)
+
+    @staticmethod
+    def _resolved(payload: Payload, job: ChunkJob) -> Buffer:
+        """The chunk's bytes, with its copies resolved, appended to its stream's history."""
+        if isinstance(payload, PendingReference):
+            payload = payload.resolve(job.stream_position, job.history)
+        assert payload is not None
+        if job.history is not None:
+            job.history.append(payload)
+        return payload
+
+
+class FileSink(YieldSink):
+    """Writes each chunk at its place in a regular file (the one at ``fd``, from offset ``base``).
+
+    Chunks of streams that keep history go through it in stream order, and
+    are written then; all others are written by the workers.
+    """
+
+    holds_output = False
+
+    def __init__(self, fd: int, base: int, referenced: dict[int, bool] | None = None) -> None:
+        super().__init__(referenced)
+        self.fd = fd
+        self.base = base
+
+    def decode(self, job: ChunkJob) -> Payload:
+        out = decode_chunk(job.glyph, job.context)
+        if job.history is not None or isinstance(out, PendingReference):
+            return out
+        self._write_at(job.raw_offset, out)
+        return None
+
+    def complete(self, payload: Payload, job: ChunkJob) -> Iterable[Buffer]:
+        if payload is not None:
+            self._write_at(job.raw_offset, self._resolved(payload, job))
+        return ()
+
+    def _write_at(self, raw_offset: int, data: Buffer) -> None:
+        out = memoryview(data)
+        written = 0
+        while written < len(out):
+            written += os.pwrite(self.fd, out[written:], self.base + raw_offset + written)
+
+
+def file_sink(dst: BinaryIO, referenced: dict[int, bool] | None) -> FileSink | None:
+    """A FileSink for a regular file opened for writing, else None."""
+    if fcntl is None or not hasattr(os, "pwrite"):
+        return None
+    try:
+        fd = dst.fileno()
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        # With O_APPEND, Linux ignores pwrite's offset and appends: write in order then.
+        appending = bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND)
+        dst.flush()
+        base = dst.tell()
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+    if not regular or appending:
+        return None
+    return FileSink(fd, base, referenced)
