@@ -35,7 +35,7 @@ def test_structured_segments_after_the_first_are_primed_and_smaller(monkeypatch)
     assert len(flags) == len(DATA) // 160_000  # every segment but the first
     assert all(c.prime == (160_000, 40_000) for c in flags)  # the previous segment's first chunk
     assert not any(c.flags & CHUNK_PRIMED for c in chunks(encode(DATA, reference_window=0)))  # no history kept
-    monkeypatch.setattr(SegmentPlanner, "_prime_for", lambda self, raw, position: None)
+    monkeypatch.setattr(SegmentPlanner, "_prime_for", lambda self, raw, position, detection: None)
     unprimed = encode(DATA)
     assert not any(c.flags & CHUNK_PRIMED for c in chunks(unprimed))
     assert len(primed) < 0.85 * len(unprimed)

@@ -61,7 +61,7 @@ def encode_chunk(
     ``detection`` is the detector's reading of ``raw`` when it was made already.
     """
     if copies:
-        encoded, choice = selector.encode(literals(raw, copies), context)
+        encoded, choice = selector.encode(literals(raw, copies), context, detection)
         encoded = wrap(encoded, copies)
     else:
         encoded, choice = selector.encode(raw, context, detection)

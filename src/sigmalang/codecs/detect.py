@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -108,22 +109,29 @@ class KindDetector:
         self._column_offsets = (np.arange(sample_size, dtype=np.int32) & 7) * 256
 
     # -- sampling --------------------------------------------------------------
-    def sample(self, data: Buffer) -> np.ndarray:
-        view = np.frombuffer(data, dtype=np.uint8)
-        n = view.size
-        if n <= self.sample_size:
-            return view
+    def spans(self, size: int) -> list[tuple[int, int]]:
+        """(offset, length) of the slices sampled from ``size`` bytes: all of them
+        when they fit the sample, else ``slices`` slices spread over them."""
+        if size <= self.sample_size:
+            return [(0, size)]
         # Slices start at multiples of 8 so element columns stay aligned.
         part = (self.sample_size // self.slices) & ~7
         last = max(1, self.slices - 1)
-        starts = [(i * (n - part) // last) & ~7 for i in range(self.slices)]
-        return np.concatenate([view[s : s + part] for s in starts])
+        return [((i * (size - part) // last) & ~7, part) for i in range(self.slices)]
+
+    def sample(self, data: Buffer) -> np.ndarray:
+        view = np.frombuffer(data, dtype=np.uint8)
+        spans = self.spans(view.size)
+        if len(spans) == 1:
+            return view
+        return np.concatenate([view[start : start + length] for start, length in spans])
 
     # -- features --------------------------------------------------------------
     def features(self, data: Buffer) -> Features:
-        head = bytes(memoryview(data)[:8])
+        return self._features(bytes(memoryview(data)[:8]), self.sample(data))
+
+    def _features(self, head: bytes, s: np.ndarray) -> Features:
         magic = next((name for sig, name in _ALL_MAGICS if head.startswith(sig)), "")
-        s = self.sample(data)
         n = int(s.size)
         if n == 0:
             return Features(0, 0.0, 0.0, 0.0, 0.0, True, 0.0, 0, 0.0, "", 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0.0, (), 0.0, magic)
@@ -160,7 +168,17 @@ class KindDetector:
 
     # -- decision --------------------------------------------------------------
     def detect(self, data: Buffer) -> Detection:
-        f = self.features(data)
+        return self.classify(self.features(data))
+
+    def detect_from(self, size: int, read: Callable[[int, int], Buffer]) -> Detection:
+        """The detection of ``size`` bytes that are not in memory: ``read(offset, length)``
+        fetches only the sampled slices (the same ones ``detect`` would look at)."""
+        parts = [read(start, length) for start, length in self.spans(size)]
+        sample = np.frombuffer(b"".join(parts), dtype=np.uint8)
+        head = bytes(memoryview(parts[0])[:8]) if parts and parts[0] else b""
+        return self.classify(self._features(head, sample))
+
+    def classify(self, f: Features) -> Detection:
         if f.sample_size == 0:
             return Detection(DataKind.REPETITIVE, 1.0, f, "empty")
         if f.magic in EXECUTABLE_MAGICS.values():

@@ -9,6 +9,8 @@ bytes, keeps order and writes glyphs.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from ..buffers import Buffer
 from ..settings import EncoderSettings, ReferenceScope
 from .chunk import EncodedChunk, encode_chunk
@@ -20,43 +22,50 @@ from .selector import AdaptiveCompressionSelector
 
 class ChunkPolicy:
     """Per-chunk decisions for one stream's settings; safe to share between threads
-    (the detector and selector keep no state between chunks)."""
+    (the detector and selector keep no state between chunks).
+
+    The detector runs once per chunk, in stream order (``detect``); every
+    later decision about the chunk takes that detection.
+    """
 
     def __init__(self, settings: EncoderSettings) -> None:
         self.selector = AdaptiveCompressionSelector(settings.level, trial=settings.trial, adaptive=settings.adaptive)
         self.detector = self.selector.detector
+        self.adaptive = settings.adaptive
         self.scope = settings.reference_scope()
         #: A stream that declares no window cannot prime: its decoder keeps no earlier output.
         self._can_prime = settings.resolved_reference_window() > 0
 
-    def detect(self, raw: Buffer) -> Detection:
-        return self.detector.detect(raw)
+    def detect(self, raw: Buffer) -> Detection | None:
+        """What kind of data ``raw`` holds (None with the detector off)."""
+        return self.detector.detect(raw) if self.adaptive else None
 
-    def looks_up(self, raw: Buffer) -> tuple[Detection | None, bool]:
-        """Whether ``raw`` is looked up for REFERENCE copies, and the detection made
-        to decide it (None when none was needed; the encoder then reuses it)."""
-        if self.scope is ReferenceScope.NONE:
-            return None, False
-        if self.scope is ReferenceScope.ALL:
-            return None, True
-        detection = self.detect(raw)
-        return detection, detection.kind is DataKind.TEXT
+    def detect_from(self, size: int, read: Callable[[int, int], Buffer]) -> Detection | None:
+        """``detect`` for a chunk not in memory, reading only the sampled slices."""
+        return self.detector.detect_from(size, read) if self.adaptive else None
+
+    def looks_up(self, detection: Detection | None) -> bool:
+        """Whether a chunk is looked up (and indexed) for REFERENCE copies."""
+        if self.scope is ReferenceScope.TEXT:
+            return detection is not None and detection.kind is DataKind.TEXT
+        return self.scope is ReferenceScope.ALL
 
     @staticmethod
     def worth_copying(copies: list[Copy]) -> list[Copy] | None:
         """``copies`` if they cover enough bytes to pay for a REFERENCE chunk, else None."""
         return copies if copied_bytes(copies) >= MIN_COPIED else None
 
-    def primes_from(self, head: Buffer) -> bool:
-        """Whether a segment opening with ``head`` is structured: such a segment
-        following a structured one starts its frame primed with that one's head.
+    def primes(self, detection: Detection | None) -> bool:
+        """Whether a segment opening with a chunk of this kind takes part in priming:
+        a structured segment following a structured one starts its frame primed
+        with that one's head.
 
         NDJSON and CSV records recur across segments (their keys, their text
         with new ids), and an unprimed frame must learn them again at every
         segment start; text and binaries gain nothing from a prime and pay
         for the dictionary's set-up (``benchmarks/adaptive.py`` compares).
         """
-        return self._can_prime and self.detect(head).kind is DataKind.STRUCTURED
+        return self._can_prime and detection is not None and detection.kind is DataKind.STRUCTURED
 
     def encode(
         self,
@@ -65,5 +74,7 @@ class ChunkPolicy:
         copies: list[Copy] | None = None,
         detection: Detection | None = None,
     ) -> EncodedChunk:
-        """Encode one chunk as the selector chooses (``chunk.encode_chunk``)."""
+        """Encode one chunk as the selector chooses for its detection (``chunk.encode_chunk``)."""
+        if detection is None:
+            detection = self.detect(raw)
         return encode_chunk(raw, self.selector, context, copies, detection)

@@ -1,8 +1,9 @@
 """FrameWriter: one stream's chunks through the policy, the workers and the glyph writer, in order.
 
-    add(chunk) -> SegmentPlanner (segment, lane, prime)
-               -> ReferenceMatcher (copies, on its own thread, in order)
-               -> OrderedPipeline worker: ChunkPolicy.encode (detect, choose, encode)
+    add(chunk) -> ChunkPolicy.detect (once per chunk, in order)
+               -> SegmentPlanner (segment, lane, prime)
+               -> ReferenceMatcher (copies, on its own thread, in order), if the policy looks it up
+               -> OrderedPipeline worker: ChunkPolicy.encode (choose strategy and level, encode)
                -> GlyphWriter (CHUNK glyph, INDEX entry, checksums, stats), in submission order
 
 Results are written in submission order, so the bytes produced do not depend
@@ -17,11 +18,12 @@ from typing import Callable, Optional, Union
 
 from ..buffers import Buffer
 from ..codecs.chunk import EncodedChunk
+from ..codecs.detect import Detection
 from ..codecs.policy import ChunkPolicy
 from ..codecs.reference import Copy
 from ..format.constants import Strategy
 from ..settings import EncoderSettings
-from .matching import Match, ReferenceMatcher
+from .matching import ReferenceMatcher
 from .pipeline import OrderedPipeline
 from .reader import PositionalChunk
 from .segments import SegmentPlanner, SegmentSlot
@@ -37,7 +39,8 @@ class _Job:
     on_written: Optional[Callable[[], None]]  # recycles the input buffer
     slot: SegmentSlot
     held: int  # input bytes this chunk keeps in memory
-    matched: Optional["Future[Match]"]  # its REFERENCE lookup, if it is looked up
+    detection: Optional[Detection]  # what the detector read (None with the detector off)
+    matched: Optional["Future[Optional[list[Copy]]]"]  # its REFERENCE copies, being looked up
 
 
 @dataclass(slots=True)
@@ -102,14 +105,18 @@ class FrameWriter:
         held = 0 if isinstance(raw, PositionalChunk) else len(raw)
         self._buffered += held
         self.stats.peak_buffered_bytes = max(self.stats.peak_buffered_bytes, self._buffered)
-        slot = self._segments.place(raw, self._position)
+        if isinstance(raw, PositionalChunk):
+            detection = self._policy.detect_from(len(raw), raw.read)
+        else:
+            detection = self._policy.detect(raw)
+        slot = self._segments.place(raw, self._position, detection)
         matched = None
-        if self._matcher is not None:
+        if self._matcher is not None and self._policy.looks_up(detection):
             if isinstance(raw, PositionalChunk):
                 raise TypeError("chunks read by position bypass the reference index")
             matched = self._matcher.submit(raw, self._position, slot.start)
         self._position += len(raw)
-        for result in self._pipeline.submit(_Job(raw, on_written, slot, held, matched), lane=slot.lane):
+        for result in self._pipeline.submit(_Job(raw, on_written, slot, held, detection, matched), lane=slot.lane):
             self._write_chunk(result)
         for result in self._pipeline.ready():
             self._write_chunk(result)
@@ -139,7 +146,7 @@ class FrameWriter:
 
     def _encode(self, job: _Job) -> _Result:
         """A worker's part: read the chunk if it is read by position, wait for its copies, encode."""
-        detection, copies = job.matched.result() if job.matched is not None else (None, None)
+        copies = job.matched.result() if job.matched is not None else None
         on_written = job.on_written
         raw: Buffer
         if isinstance(job.source, PositionalChunk):
@@ -150,7 +157,7 @@ class FrameWriter:
             raw = job.source
         context = job.slot.context
         frame_started = context is None or context.started
-        chunk = self._policy.encode(raw, context, copies, detection)
+        chunk = self._policy.encode(raw, context, copies, job.detection)
         if chunk.strategy is not Strategy.RAW and on_written is not None:
             # The encoded data no longer refers to the input: recycle its buffer
             # now rather than when the chunk's turn to be written comes.

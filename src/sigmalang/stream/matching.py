@@ -12,14 +12,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from ..buffers import Buffer
 from ..codecs.blocks import BlockIndex
-from ..codecs.detect import Detection
 from ..codecs.policy import ChunkPolicy
 from ..codecs.reference import Copy
-
-#: What a lookup gives a chunk's worker: the detection made to decide on the
-#: lookup (or None), and the copies worth storing (or None).
-Match = tuple[Detection | None, list[Copy] | None]
-
 
 class ReferenceMatcher:
     def __init__(self, window: int, policy: ChunkPolicy) -> None:
@@ -27,15 +21,13 @@ class ReferenceMatcher:
         self._policy = policy
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="sigmalang-ref")
 
-    def submit(self, raw: Buffer, position: int, segment_start: int) -> Future[Match]:
-        """Look up the chunk at raw offset ``position`` (after every chunk submitted before it)."""
+    def submit(self, raw: Buffer, position: int, segment_start: int) -> Future[list[Copy] | None]:
+        """Look up the chunk at raw offset ``position`` (after every chunk submitted before
+        it): its copies worth storing, or None."""
         return self._thread.submit(self._match, raw, position, segment_start)
 
-    def _match(self, raw: Buffer, position: int, segment_start: int) -> Match:
-        detection, looked_up = self._policy.looks_up(raw)
-        if not looked_up:
-            return detection, None
-        return detection, self._policy.worth_copying(self._blocks.copies(raw, position, segment_start))
+    def _match(self, raw: Buffer, position: int, segment_start: int) -> list[Copy] | None:
+        return self._policy.worth_copying(self._blocks.copies(raw, position, segment_start))
 
     def close(self) -> None:
         self._thread.shutdown(wait=True, cancel_futures=True)

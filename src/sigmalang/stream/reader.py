@@ -84,14 +84,14 @@ class PositionalChunk:
     def __len__(self) -> int:
         return self.length
 
-    def head(self, size: int) -> bytes:
-        """The chunk's first ``size`` bytes (fewer if it is shorter)."""
-        want = min(size, self.length)
+    def read(self, start: int, size: int) -> bytes:
+        """``size`` bytes of the chunk from ``start`` (fewer past its end)."""
+        want = max(0, min(size, self.length - start))
         parts, got = [], 0
         while got < want:
-            piece = os.pread(self.fd, want - got, self.offset + got)
+            piece = os.pread(self.fd, want - got, self.offset + start + got)
             if not piece:
-                raise OSError(f"file ended at byte {self.offset + got} while being compressed (it shrank)")
+                raise OSError(f"file ended at byte {self.offset + start + got} while being compressed (it shrank)")
             parts.append(piece)
             got += len(piece)
         return b"".join(parts)

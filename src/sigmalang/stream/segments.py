@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from ..buffers import Buffer
 from ..codecs.context import DecodeContext, EncodeContext
+from ..codecs.detect import Detection
 from ..codecs.policy import ChunkPolicy
 from ..format.parser import ChunkGlyph
 from ..settings import EncoderSettings
@@ -105,11 +106,11 @@ class SegmentPlanner:
         #: Head of the last segment, if structured: (raw offset, bytes), to prime the next one.
         self._prime_source: tuple[int, bytes] | None = None
 
-    def place(self, raw: Buffer | PositionalChunk, position: int) -> SegmentSlot:
+    def place(self, raw: Buffer | PositionalChunk, position: int, detection: Detection | None) -> SegmentSlot:
         """The segment slot of the chunk at raw offset ``position`` (chunks come in order)."""
         slot = self._slot
         if self._within == 0 or slot is None:
-            slot = self._slot = self._open(raw, position)
+            slot = self._slot = self._open(raw, position, detection)
         elif not slot.continues:
             slot = self._slot = SegmentSlot(slot.context, True, slot.lane, slot.start, slot.prime)
         self._within = (self._within + 1) % self.chunks_per_segment
@@ -119,22 +120,26 @@ class SegmentPlanner:
         """The next chunk starts a new segment (the encoder drained its pipeline)."""
         self._within = 0
 
-    def _open(self, raw: Buffer | PositionalChunk, position: int) -> SegmentSlot:
+    def _open(self, raw: Buffer | PositionalChunk, position: int, detection: Detection | None) -> SegmentSlot:
         lane = self._least_loaded_lane()
         if self.chunks_per_segment == 1:
             return SegmentSlot(None, False, lane, position, None)
-        prime = self._prime_for(raw, position)
+        prime = self._prime_for(raw, position, detection)
         context = EncodeContext(self.window, self._long_distance, prime[1] if prime else None)
         return SegmentSlot(context, False, lane, position, (prime[0], len(prime[1])) if prime else None)
 
-    def _prime_for(self, raw: Buffer | PositionalChunk, position: int) -> tuple[int, bytes] | None:
+    def _prime_for(
+        self, raw: Buffer | PositionalChunk, position: int, detection: Detection | None
+    ) -> tuple[int, bytes] | None:
         """The earlier output to prime a new segment's frame with, if any; remembers
-        this segment's head for the next one. The head is read the same way however
-        the input arrives, so the output does not depend on it."""
-        head = raw.head(PRIME_SIZE) if isinstance(raw, PositionalChunk) else memoryview(raw)[:PRIME_SIZE]
-        structured = self._policy.primes_from(head)
-        prime = self._prime_source if structured else None
-        self._prime_source = (position, bytes(head)) if structured else None  # a copy: buffers are reused
+        this segment's head for the next one, if it takes part in priming."""
+        if not self._policy.primes(detection):
+            self._prime_source = None
+            return None
+        prime = self._prime_source
+        # A copy: the input's buffers are reused.
+        head = raw.read(0, PRIME_SIZE) if isinstance(raw, PositionalChunk) else bytes(memoryview(raw)[:PRIME_SIZE])
+        self._prime_source = (position, head)
         if prime is not None and position + self.window - prime[0] > self._reference_window:
             return None  # the segment's first shared chunk could lie beyond the window
         return prime
