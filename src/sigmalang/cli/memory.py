@@ -3,7 +3,9 @@
 Every size a stream declares that a decoder must hold is refused above SIZE,
 before anything is allocated for it: the reference window (output kept for
 REFERENCE copies and primed segments), a chunk, a dictionary. SIZE may also
-raise the defaults, for streams written with larger settings.
+raise the defaults, for streams written with larger settings. The zstd
+window of a segment's frame is not among them: the header does not declare
+it, and the decoders cap it at 64 MiB in any case.
 """
 
 from __future__ import annotations
