@@ -14,7 +14,9 @@ LAYERS = {
     "format": 1,
     "codecs": 2,
     "stream": 3,
+    "urls": 0,
     "": 4, "profile": 4, "bench": 4,  # "" is the package itself (sigmalang/__init__.py)
+    "fsspec": 4, "archive": 4, "numcodecs": 4, "zarr": 4,  # integrations, registered by the package
     "cli": 5,
 }  # fmt: skip
 MAX_FUNCTION_LINES = 60

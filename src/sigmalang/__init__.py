@@ -7,9 +7,11 @@ The public API mirrors the standard library's ``gzip`` and python-zstandard:
 
 from __future__ import annotations
 
+from .archive import register as _register_archive_formats
 from .errors import ChecksumError, FormatError, LimitError, SigmalangError, TruncatedError
 from .format.constants import Strategy
 from .format.limits import DEFAULT_LIMITS, Limits
+from .fsspec import install as _install_fsspec
 from .pool import BufferPool, PoolStats
 from .settings import DEFAULT_LEVEL, DEFAULT_THREADS, MAX_LEVEL, MIN_LEVEL, EncoderSettings
 from .stream.decoder import StreamingDecoder
@@ -18,6 +20,9 @@ from .stream.fileobj import SigmalangFile, open
 from .stream.stats import StreamStats
 
 __version__ = "0.1.0"
+
+_install_fsspec()  # .sgl for fsspec.open(..., compression="infer"), without importing fsspec
+_register_archive_formats()  # "sgltar" (.tar.sgl) for shutil.make_archive and unpack_archive
 
 __all__ = [
     "BufferPool",

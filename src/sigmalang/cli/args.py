@@ -29,17 +29,28 @@ def build_parser() -> argparse.ArgumentParser:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("files", nargs="*", metavar="FILE", help="files to process ('-' for standard input)")
+    parser.add_argument("files", nargs="*", metavar="FILE", help="files to process ('-' for standard input; fsspec URLs such as s3://bucket/key)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("-z", "--compress", dest="action", action="store_const", const="compress", help="compress (default)")
     mode.add_argument("-d", "--decompress", dest="action", action="store_const", const="decompress", help="decompress")
     mode.add_argument("-t", "--test", dest="action", action="store_const", const="verify", help="verify integrity, write nothing")
+    mode.add_argument("-l", "--list", dest="action", action="store_const", const="list",
+                      help="list .sgl files, one line each: streams, chunks, sizes, ratio (as zstd -l)")
+    parser.add_argument("-r", "--recursive", action="store_true",
+                        help="go into directories (compress files without the suffix; -d, -t, -l take those with it)")
+    parser.add_argument("--exclude-compressed", action="store_true",
+                        help="when compressing, skip files whose suffix says they are compressed (.gz, .zst, .zip, .png...)")
+    parser.add_argument("-M", "--memory", type=types.byte_size, default=None, metavar="SIZE",
+                        help="decoder memory limit: refuse streams declaring a larger reference window, chunk or "
+                             "dictionary (default: what the encoder can write, 1G window, 64M chunks)")
     parser.add_argument("-c", "--stdout", action="store_true", help="write to standard output, keep input files")
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE (one input only)")
     keep = parser.add_mutually_exclusive_group()
     keep.add_argument("-k", "--keep", dest="remove", action="store_false", help="keep input files (default)")
     keep.add_argument("--rm", dest="remove", action="store_true", help="remove input files after success")
-    parser.add_argument("-f", "--force", action="store_true", help="overwrite existing output; write compressed data to a terminal")
+    parser.add_argument("-f", "--force", action="store_true",
+                        help="overwrite existing output; write compressed data to a terminal; read FIFOs, devices "
+                             "and files behind symbolic links (skipped otherwise)")
     parser.add_argument("-T", "--threads", type=types.threads, default=0, metavar="N", help="worker threads (0 = all cores; default 0)")
     parser.add_argument("--level", type=types.level, default=None, metavar="N", help=f"level {MIN_LEVEL}-{MAX_LEVEL} (default {DEFAULT_LEVEL})")
     for n in range(MIN_LEVEL, MAX_LEVEL + 1):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import stat
 import sys
 from contextlib import contextmanager
 from typing import BinaryIO, Iterator
@@ -14,13 +13,13 @@ from ..settings import DEFAULT_LEVEL, EncoderSettings
 from ..stream.decoder import StreamingDecoder
 from ..stream.encoder import StreamingEncoder
 from ..stream.stats import StreamStats
-from .atomic import AtomicOutput
+from .inputs import inputs
+from .listing import list_files
+from .locations import exists, open_input, open_output, remove, same_file
+from .locations import shown as _shown
+from .memory import limits_for
 from .progress import progress_reader, wants_bar
-from .report import fail, human_bytes, warn
-
-
-class UserError(Exception):
-    """A problem with one file that the user must fix (the message says how)."""
+from .report import UserError, fail, human_bytes, warn
 
 
 class NullSink:
@@ -38,9 +37,15 @@ def run_files(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error("-o/--output and -c/--stdout cannot be used together")
     if files.count("-") > 1:
         parser.error("standard input ('-') can be given only once")
+    if args.output and args.recursive:
+        parser.error("-o/--output takes exactly one input file, not -r")
+    if args.action == "list":
+        return list_files(inputs(files, args), limits_for(args.memory))
     failures = 0
-    for name in files:
+    for name, problem in inputs(files, args):
         try:
+            if problem is not None:
+                raise problem
             _process(name, args)
         except BrokenPipeError:
             _silence_broken_pipe()
@@ -60,27 +65,13 @@ def _process(name: str, args: argparse.Namespace) -> None:
         _convert(name, args, compressing=True)
 
 
-def _shown(name: str) -> str:
-    return "<stdin>" if name == "-" else name
-
-
 @contextmanager
 def _reading(name: str, args: argparse.Namespace) -> Iterator[tuple[BinaryIO, int | None]]:
     """The input (standard input for "-") behind a progress bar when wanted, and
     its size when it is a regular file; a file opened here is closed after."""
-    if name == "-":
-        src, size = sys.stdin.buffer, None
-    else:
-        st = os.stat(name)
-        if stat.S_ISDIR(st.st_mode):
-            raise UserError("is a directory -- ignored")
-        src, size = open(name, "rb"), (st.st_size if stat.S_ISREG(st.st_mode) else None)
-    try:
+    with open_input(name) as (src, size):
         with progress_reader(src, os.path.basename(_shown(name)), size, wants_bar(args.progress, size)) as reader:
             yield reader, size
-    finally:
-        if name != "-":
-            src.close()
 
 
 def _output_name(name: str, args: argparse.Namespace, compressing: bool) -> str | None:
@@ -103,9 +94,9 @@ def _convert(name: str, args: argparse.Namespace, compressing: bool) -> None:
     if target is None and compressing and sys.stdout.isatty() and not args.force:
         raise UserError("refusing to write compressed data to a terminal (use -f to force, or -o FILE)")
     if target is not None:
-        if name != "-" and os.path.exists(target) and os.path.samefile(name, target):
+        if same_file(name, target):
             raise UserError("input and output are the same file")
-        if os.path.lexists(target) and not args.force:
+        if exists(target) and not args.force:
             raise UserError(f"{target} already exists; not overwritten (use -f to overwrite)")
     with _reading(name, args) as (reader, size):
         if target is None:
@@ -114,10 +105,10 @@ def _convert(name: str, args: argparse.Namespace, compressing: bool) -> None:
             out.flush()
         else:
             copy_from = name if name != "-" else None
-            with AtomicOutput(target, overwrite=args.force, copy_stat_from=copy_from) as out:
+            with open_output(target, overwrite=args.force, copy_stat_from=copy_from) as out:
                 stats = _run(reader, out, size, args, compressing)
     if args.remove and target is not None and name != "-":
-        os.unlink(name)
+        remove(name)
     if args.verbose and not args.quiet:
         _summary(name, target, stats, compressing)
 
@@ -138,12 +129,12 @@ def _run(src: BinaryIO, dst: BinaryIO, size: int | None, args: argparse.Namespac
         if args.verbose and not args.quiet and encoder.last_plan is not None:
             warn("parallel plan (-T0):\n" + encoder.last_plan.explain())
         return stats
-    return StreamingDecoder(args.threads).decode_stream(src, dst)
+    return StreamingDecoder(args.threads, limits=limits_for(args.memory)).decode_stream(src, dst)
 
 
 def _verify(name: str, args: argparse.Namespace) -> None:
     with _reading(name, args) as (reader, _size):
-        stats = StreamingDecoder(args.threads).decode_stream(reader, NullSink())  # type: ignore[arg-type]
+        stats = StreamingDecoder(args.threads, limits=limits_for(args.memory)).decode_stream(reader, NullSink())  # type: ignore[arg-type]
     if not args.quiet:
         print(f"{name}: OK ({human_bytes(stats.bytes_out)}, {stats.chunks} chunks, checksums verified)", file=sys.stderr)
 

@@ -4,28 +4,36 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 from rich.console import Console
 from rich.table import Table
 
 from ..errors import SigmalangError
 from ..format.inspect import StreamInfo, inspect_stream
-from .report import fail, human_bytes
+from . import types
+from .locations import normalize, open_input
+from .memory import limits_for
+from .report import UserError, fail, human_bytes
+
+#: Width given to tables when not on a terminal: wide enough that nothing wraps.
+_UNWRAPPED = 1 << 12
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="sigmalang info", description="Show the structure of .sgl files: streams, chunks, strategies, ratio, index.")
     parser.add_argument("files", nargs="+", metavar="FILE")
-    parser.add_argument("--json", action="store_true", help="print one JSON object per file")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per line, one line per file (for scripts)")
+    parser.add_argument("-M", "--memory", type=types.byte_size, default=None, metavar="SIZE",
+                        help="refuse streams declaring a larger reference window, chunk or dictionary")
     args = parser.parse_args(argv)
     failures = 0
-    console = Console()
+    console = _console()
+    limits = limits_for(args.memory)
     for name in args.files:
         try:
-            with (open(name, "rb") if name != "-" else sys.stdin.buffer) as f:  # type: ignore[attr-defined]
-                info = inspect_stream(f)
-        except (SigmalangError, OSError) as exc:
+            with open_input(normalize(name)) as (f, _size):
+                info = inspect_stream(f, limits)
+        except (SigmalangError, UserError, OSError) as exc:
             fail(name, exc)
             failures += 1
             continue
@@ -34,6 +42,13 @@ def main(argv: list[str]) -> int:
         else:
             _print_info(console, name, info)
     return 1 if failures else 0
+
+
+def _console() -> Console:
+    """The terminal's width on a terminal; elsewhere (a pipe, a file) lines are never wrapped,
+    so each stays one line for grep and friends."""
+    console = Console()
+    return console if console.is_terminal else Console(soft_wrap=True, width=_UNWRAPPED)
 
 
 def _print_info(console: Console, name: str, info: StreamInfo) -> None:

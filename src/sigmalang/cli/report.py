@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import sys
 
+from ..errors import LimitError
+from .memory import HINT
+
+
+class UserError(Exception):
+    """A problem with one file that the user must fix (the message says how)."""
+
 
 def warn(message: str) -> None:
     print(f"sigmalang: {message}", file=sys.stderr)
@@ -13,6 +20,8 @@ def fail(name: str, exc: BaseException) -> None:
     text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     if isinstance(exc, OSError) and exc.filename and exc.filename != name:
         text = f"{exc.filename}: {text}"
+    if isinstance(exc, LimitError):
+        text = f"{text}; {HINT}"
     print(f"sigmalang: {name}: {text}", file=sys.stderr)
 
 

@@ -158,6 +158,10 @@ class LongRangeMatcher:
         found = np.frombuffer(self._native.copies(data, position, segment_start), dtype="<i8").reshape(-1, 3)
         return [Copy(start, length, distance) for start, length, distance in found.tolist()]
 
+    def close(self) -> None:
+        """Free the table (and a ring source's window); no copies are found afterwards."""
+        self._native = None
+
     @property
     def table_bytes(self) -> int:
         """Bytes of the anchor table (0 without the native module)."""

@@ -132,5 +132,6 @@ class DecodeDriver:
             stats.chunks += 1
 
     def close(self) -> None:
-        """Stop the workers; pending output is discarded."""
+        """Stop the workers; pending output and the history kept for copies are dropped."""
         self._pipeline.close()
+        self._history = None

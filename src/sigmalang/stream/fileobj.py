@@ -20,6 +20,7 @@ from ..format.index import FileIndex, SeekPoint, read_file_index
 from ..format.limits import DEFAULT_LIMITS, Limits
 from ..pool import BufferPool
 from ..settings import DEFAULT_LEVEL, DEFAULT_THREADS, STREAM_CHUNK_SIZE, EncoderSettings
+from ..urls import is_url, open_url
 from .decoder import READ_SIZE, StreamingDecoder
 from .frame import FrameWriter
 from .reader import at_start, read_some
@@ -174,9 +175,10 @@ class SigmalangFile(io.BufferedIOBase):
         if fileobj is None:
             if filename is None:
                 raise TypeError("SigmalangFile needs a filename or a fileobj")
-            fileobj = cast(BinaryIO, builtins.open(filename, binary_mode))
+            fileobj = _open_named(filename, binary_mode)
         self._fp: BinaryIO = fileobj
-        self.name = getattr(fileobj, "name", filename if filename is not None else "")
+        name = getattr(fileobj, "name", None)  # fsspec's files have none: then the URL
+        self.name = name if name is not None else (filename if filename is not None else "")
         self.mode = binary_mode
         self._closed = False
         try:
@@ -368,6 +370,13 @@ class SigmalangFile(io.BufferedIOBase):
                 self._fp.flush()
 
 
+def _open_named(filename: str | bytes | os.PathLike[str], mode: str) -> BinaryIO:
+    """A local file, or the file an fsspec URL names (``memory://``, ``s3://``...)."""
+    if is_url(filename):
+        return open_url(filename, mode)
+    return cast(BinaryIO, builtins.open(filename, mode))
+
+
 def open(  # noqa: A001 - the point is to mirror gzip.open
     filename: str | bytes | os.PathLike[str] | BinaryIO,
     mode: str = "rb",
@@ -383,7 +392,8 @@ def open(  # noqa: A001 - the point is to mirror gzip.open
 ) -> SigmalangFile | IO[str]:
     """Open a sigmalang file in binary ("rb", "wb", "ab", "xb") or text ("rt", "wt", "at", "xt") mode.
 
-    ``filename`` is a path or an existing binary file object. Text mode wraps
+    ``filename`` is a path, an fsspec URL (``memory://x.sgl``, ``s3://bucket/x.sgl``;
+    needs fsspec) or an existing binary file object. Text mode wraps
     the binary file in ``io.TextIOWrapper`` with ``encoding``, ``errors`` and
     ``newline``, as ``gzip.open`` does.
     """

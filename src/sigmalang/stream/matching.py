@@ -37,4 +37,8 @@ class ReferenceMatcher:
         return self._policy.worth_copying(self._matcher.copies(raw, position, segment_start))
 
     def close(self) -> None:
+        """Stop the thread and free the anchor table and ring now, not when a
+        garbage collection finds the encoder's reference cycles."""
         self._thread.shutdown(wait=True, cancel_futures=True)
+        self._matcher.close()
+        self._scratch = bytearray()
