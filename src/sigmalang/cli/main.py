@@ -12,11 +12,12 @@ from .args import build_parser
 
 
 def _subcommands() -> dict[str, Callable[[list[str]], int]]:
-    from . import bench_cmd, demo, info, profile_cmd
+    from . import bench_cmd, demo, info, profile_cmd, salvage_cmd
 
     return {
         "info": info.main,
         "verify": lambda argv: main(["--test", *argv]),
+        "salvage": salvage_cmd.main,
         "demo": demo.main,
         "bench": bench_cmd.main,
         "profile": profile_cmd.main,

@@ -127,6 +127,18 @@ def read_file_index(fp: BinaryIO, limits: "Limits") -> FileIndex | None:
     END (then a reader falls back to scanning forward); the file position is
     restored either way.
     """
+    members = read_member_indexes(fp, limits)
+    if members is None:
+        return None
+    index = FileIndex()
+    for member_start, member in members:
+        index.add_member(member_start, member)
+    return index
+
+
+def read_member_indexes(fp: BinaryIO, limits: "Limits") -> list[tuple[int, MemberIndex]] | None:
+    """Each stream's offset and INDEX, in file order, found from the end of the file as
+    ``read_file_index`` does (None when they cannot be); the file position is restored."""
     saved = fp.tell()
     try:
         return _walk_members(fp, limits)
@@ -136,7 +148,7 @@ def read_file_index(fp: BinaryIO, limits: "Limits") -> FileIndex | None:
         fp.seek(saved)
 
 
-def _walk_members(fp: BinaryIO, limits: "Limits") -> FileIndex | None:
+def _walk_members(fp: BinaryIO, limits: "Limits") -> list[tuple[int, MemberIndex]] | None:
     end = fp.seek(0, 2)
     members: list[tuple[int, MemberIndex]] = []
     while end > 0:
@@ -167,7 +179,4 @@ def _walk_members(fp: BinaryIO, limits: "Limits") -> FileIndex | None:
         member = parse_index_payload(payload, member_start + index_offset + payload_start)
         members.append((member_start, member))
         end = member_start
-    index = FileIndex()
-    for member_start, member in reversed(members):
-        index.add_member(member_start, member)
-    return index
+    return members[::-1]
