@@ -1,6 +1,7 @@
 """Entry point: ``sigmalang [options] [FILE...]`` or ``sigmalang SUBCOMMAND ...``.
 
-Exit status: 0 success, 1 a file failed, 2 usage error.
+Exit status: 0 success, 1 a file failed, 2 usage error, 128 + N ended by signal N
+(130 SIGINT, 143 SIGTERM).
 """
 
 from __future__ import annotations
@@ -32,12 +33,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     options = parser.parse_args(args)
     from .files import run_files
+    from .safety import Terminated, exit_status_for, signals_end_cleanly
 
     try:
-        return run_files(options, parser)
-    except KeyboardInterrupt:
-        print("sigmalang: interrupted", file=sys.stderr)
-        return 130
+        with signals_end_cleanly():
+            return run_files(options, parser)
+    except (KeyboardInterrupt, Terminated) as exc:
+        print("sigmalang: interrupted; no partial output was kept", file=sys.stderr)
+        return exit_status_for(exc)
 
 
 if __name__ == "__main__":
