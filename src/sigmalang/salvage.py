@@ -324,4 +324,4 @@ def salvage(src: BinaryIO, out: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Sa
     if size == 0:
         return SalvageReport()
     with mmap.mmap(src.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        return Salvager(data, out, limits, dict(members)).run()
+        return Salvager(memoryview(data), out, limits, dict(members)).run()
