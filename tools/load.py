@@ -20,7 +20,6 @@ import ctypes
 import ctypes.util
 import gc
 import json
-import os
 import random
 import subprocess
 import sys

@@ -92,7 +92,6 @@ class _Stream:
         self.position: int | None = 0  # raw offset within the stream (None: unknown after a gap)
         self.context = DecodeContext()
         self.frame_broken = False  # a SHARED chunk of the current segment was lost
-        self.ordinal = 0  # chunks seen, for the INDEX
 
     def indexed_position(self, offset: int, raw_length: int) -> int | None:
         """The raw offset the INDEX gives a chunk at input ``offset``, if it lists it there."""
@@ -189,8 +188,6 @@ class Salvager:
                 return 0
             self._chunk(event)
         elif isinstance(event, MemberEnd):
-            if self.stream.position is None:
-                self._lose(pos, None, "bytes of unknown length before the END glyph")
             self.stream = None
         return size
 

@@ -7,7 +7,7 @@ import pytest
 import zstandard
 
 import sigmalang
-from sigmalang import FormatError, LimitError
+from sigmalang import FormatError
 from sigmalang.format.constants import GLYPH_INDEX
 
 from fuzzing.layout import fields, glyphs, rebuild_trailer

@@ -5,8 +5,6 @@ import io
 import subprocess
 import sys
 
-import pytest
-
 import sigmalang
 from sigmalang.format.constants import CHUNK_PRIMED
 from sigmalang.format.inspect import chunk_glyphs

@@ -18,15 +18,12 @@ from sigmalang.format.constants import (
     CHECKSUM_SIZE,
     CHUNK_PRIMED,
     DATA_CHECKSUM_SIZE,
-    END_PAYLOAD_SIZE,
-    END_STRUCT,
     GLYPH_CHUNK,
     GLYPH_DICT,
     GLYPH_END,
     GLYPH_INDEX,
     HEADER_SIZE,
     MAGIC,
-    NO_INDEX,
 )
 from sigmalang.format.glyphs import IndexBuilder, data_checksum, encode_end_glyph, glyph_prefix
 from sigmalang.format.index import parse_index_payload
@@ -109,7 +106,8 @@ def _chunk(w: _Walker, g: Glyph) -> None:
     flags = w.fixed(1, "chunk flags")[0]
     strategy = w.fixed(1, "chunk strategy")[0]
     params_length = w.varint("params length")
-    w.fixed(params_length, f"params of strategy {strategy}") if params_length else None
+    if params_length:
+        w.fixed(params_length, f"params of strategy {strategy}")
     if flags & CHUNK_PRIMED:
         w.varint("prime distance")
         w.varint("prime length")
@@ -232,7 +230,6 @@ def rebuild_trailer(stream: bytes, extra_before: bytes = b"") -> bytes:
     digest = xxhash.xxh3_64_intdigest(header + checksums + payload)
     total = sum(index.chunk_raw_lengths)
     end = encode_end_glyph(total, len(index.chunk_offsets), digest, index_at, HEADER_SIZE + len(body))
-    assert len(end) == 2 + END_PAYLOAD_SIZE and END_STRUCT.size == END_PAYLOAD_SIZE
     return header + bytes(body) + end
 
 
@@ -247,6 +244,3 @@ def _raw_length_at(blob: bytes | bytearray, parts: tuple[int, int, int]) -> int:
 def stream_bounds(blob: bytes) -> list[tuple[int, int]]:
     """(start, end) of each stream of a well-formed blob."""
     return [(start, items[-1].end) for start, items in glyphs(blob)]
-
-
-__all__ = ["Field", "Glyph", "fields", "glyphs", "fix_data_checksum", "resize_glyph", "rebuild_trailer", "stream_bounds", "NO_INDEX"]
