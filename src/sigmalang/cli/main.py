@@ -27,20 +27,25 @@ def _subcommands() -> dict[str, Callable[[list[str]], int]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    from .safety import Terminated, exit_status_for, signals_end_cleanly
+
+    try:
+        with signals_end_cleanly():
+            return _dispatch(args)
+    except (KeyboardInterrupt, Terminated) as exc:
+        print("sigmalang: interrupted; no partial output was kept", file=sys.stderr)
+        return exit_status_for(exc)
+
+
+def _dispatch(args: list[str]) -> int:
     commands = _subcommands()
     if args and args[0] in commands:
         return commands[args[0]](args[1:])
     parser = build_parser()
     options = parser.parse_args(args)
     from .files import run_files
-    from .safety import Terminated, exit_status_for, signals_end_cleanly
 
-    try:
-        with signals_end_cleanly():
-            return run_files(options, parser)
-    except (KeyboardInterrupt, Terminated) as exc:
-        print("sigmalang: interrupted; no partial output was kept", file=sys.stderr)
-        return exit_status_for(exc)
+    return run_files(options, parser)
 
 
 if __name__ == "__main__":
