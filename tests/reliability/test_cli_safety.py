@@ -42,7 +42,10 @@ def test_a_signal_mid_run_leaves_no_partial_output(tmp_path, sig, status, decomp
     feed = sigmalang.compress(data, chunk_size=1 << 16) if decompressing else data
     target = tmp_path / "out"
     args = [*CLI, *(["-d"] if decompressing else []), "-o", str(target), "-"]
-    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    # As from a terminal: SIGINT handled even when these tests run where it is ignored
+    # (a background job of a shell without job control), which children would inherit.
+    restore = lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)  # noqa: E731
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=restore)
     try:
         proc.stdin.write(feed[: len(feed) // 2])  # the rest never comes: the run is mid-way
         proc.stdin.flush()
