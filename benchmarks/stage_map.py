@@ -46,7 +46,7 @@ STAGES: list[tuple[str, str]] = [
     ("copies", r"^(PyBytes_\w+|_PyBytes_\w+|bytes_\w+|memoryview_tobytes|memory_tobytes|bytearray_\w+|PyByteArray_\w+"
                r"|_io__BytesIO_\w+|_io_BytesIO_\w+|_PyBytesWriter_\w+) "
                r"|sigmalang/codecs/(raw|reference)\.py|PendingReference\.|HistoryRing\.|OutputHistory\."),
-    ("parsing glyphs", r"sigmalang/format/parser\.py|^(read_file_index|_walk_members) "),
+    ("parsing glyphs", r"sigmalang/format/parser\.py|^(read_file_index|_walk_streams|read_stream_indexes) "),
     ("writing (glyphs, output)", r"^(os_pwrite\w*|pwrite\w*|write) \(|sigmalang/format/(glyphs|index|varint)\.py"
                                  r"|sigmalang/stream/writer\.py|FrameWriter\._write_chunk |\._?write_at "),
     ("sigmalang, other Python", r"sigmalang/"),

@@ -92,3 +92,38 @@ def test_errors_are_value_errors_and_sigmalang_errors():
 def test_error_message_names_the_offset():
     with pytest.raises(TruncatedError, match=r"at byte offset 10\b"):
         sigmalang.decompress(BLOB[:10])
+
+
+def _primed_blob() -> bytes:
+    """NDJSON over segments of two chunks: every segment after the first is PRIMED."""
+    import json
+
+    lines = [json.dumps({"id": i, "kind": "abcde"[i % 5], "text": "alpha beta gamma " * (1 + i % 7)}) for i in range(900)]
+    return sigmalang.StreamingEncoder(threads=1, chunk_size=4096, segment_size=8192).compress("\n".join(lines).encode())
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_primed_flag_on_a_frame_already_started_is_a_format_error(threads):
+    # Setting PRIMED on a chunk that continues a started frame (or CONTINUES on a
+    # PRIMED chunk, joining it to the previous segment's frame) once raised a plain
+    # ValueError from the segment context: the prime was applied before any checksum.
+    from sigmalang.format.constants import CHUNK_CONTINUES, CHUNK_PRIMED, CHUNK_SHARED
+    from sigmalang.format.inspect import chunk_glyphs
+    from sigmalang.format.varint import decode_uleb128
+
+    blob = _primed_blob()
+    glyphs = list(chunk_glyphs(blob))
+    assert any(g.flags & CHUNK_PRIMED for g in glyphs)
+    flipped = 0
+    for glyph in glyphs:
+        _, flags_at = decode_uleb128(blob, glyph.offset + 1)
+        for flag in (CHUNK_CONTINUES, CHUNK_PRIMED):
+            corrupt = bytearray(blob)
+            corrupt[flags_at] ^= flag
+            if corrupt[flags_at] & (CHUNK_PRIMED | CHUNK_CONTINUES | CHUNK_SHARED) != CHUNK_PRIMED | CHUNK_CONTINUES | CHUNK_SHARED:
+                continue
+            flipped += 1
+            with pytest.raises(FormatError) as info:
+                sigmalang.decompress(bytes(corrupt), threads=threads)
+            assert info.value.offset is not None
+    assert flipped >= 4

@@ -13,7 +13,7 @@ LAYERS = {
     "buffers": 0, "errors": 0, "settings": 0, "pool": 0, "corpus": 0, "parallel": 0,
     "format": 1,
     "codecs": 2,
-    "stream": 3,
+    "stream": 3, "salvage": 3,
     "urls": 0,
     "": 4, "profile": 4, "bench": 4,  # "" is the package itself (sigmalang/__init__.py)
     "fsspec": 4, "archive": 4, "numcodecs": 4, "zarr": 4,  # integrations, registered by the package

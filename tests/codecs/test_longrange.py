@@ -212,14 +212,19 @@ def test_without_the_native_module_no_copies_are_found(monkeypatch):
     assert matcher.table_bytes == 0 and matcher.stats() == {}
 
 
-def test_the_table_is_bounded_by_the_window():
+def test_the_table_grows_with_the_anchors_up_to_the_window():
     small = LongRangeMatcher(1 << 20, RingSource(), anchor_bits=8)
     large = LongRangeMatcher(1 << 27, RingSource(), anchor_bits=8)
     assert large.table_bytes == 128 * small.table_bytes == (1 << 27) // 16
+    assert large.stats()["table_bytes"] == 4096 * 16  # a short stream touches little
     data = _base(1 << 20, 12)
     for i in range(8):
         small.copies(data, i << 20, i << 20)
-    assert small.stats()["table_bytes"] == small.table_bytes  # no growth with the input
+        large.copies(data, i << 20, i << 20)
+    assert small.stats()["table_bytes"] == small.table_bytes  # no growth past the window
+    assert 4096 * 16 < large.stats()["table_bytes"] < large.table_bytes
+    # Copies still found after the table grew: the last chunk repeats the first.
+    assert large.copies(data, 8 << 20, 8 << 20)
 
 
 def test_file_source_needs_a_descriptor():

@@ -17,6 +17,7 @@ With no FILE, or when FILE is -, read standard input and write standard output.
 subcommands (give them first):
   sigmalang info FILE...      structure, strategies and ratio of .sgl files
   sigmalang verify FILE...    decode fully and check every checksum (same as -t)
+  sigmalang salvage FILE      recover the intact chunks of a damaged or truncated file
   sigmalang demo              compress a built-in sample beside python-zstandard
   sigmalang bench [PATH...]   compare with other compressors on the same data
   sigmalang profile           peak memory and time over input sizes

@@ -60,9 +60,25 @@ class AtomicOutput:
             else:
                 _link_new(self._tmp_path, self.target)
             self._tmp_path = None
+            _fsync_folder(os.path.dirname(os.path.abspath(self.target)))
         finally:
             if self._tmp_path is not None and os.path.exists(self._tmp_path):
                 os.unlink(self._tmp_path)
+
+
+def _fsync_folder(folder: str) -> None:
+    """Make the rename durable: until the folder is synced, a crash may lose the new
+    name, so a caller must not delete the source (``--rm``) before this returns."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:  # folders cannot be opened everywhere (Windows): nothing more to do
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems refuse to sync a folder; the file itself is synced
+    finally:
+        os.close(fd)
 
 
 def _link_new(source: str, target: str) -> None:

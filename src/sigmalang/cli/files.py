@@ -20,6 +20,7 @@ from .locations import shown as _shown
 from .memory import limits_for
 from .progress import progress_reader, wants_bar
 from .report import UserError, fail, human_bytes, warn
+from .safety import disk_full, report_disk_full, silence_broken_pipe, stdin_is_console
 
 
 class NullSink:
@@ -46,11 +47,19 @@ def run_files(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         try:
             if problem is not None:
                 raise problem
+            if stdin_is_console(name, args.action):
+                raise UserError("stdin is a console, aborting (give a file, or pipe data in)")
             _process(name, args)
         except BrokenPipeError:
-            _silence_broken_pipe()
+            silence_broken_pipe()
             return 1
-        except (UserError, SigmalangError, OSError) as exc:
+        except OSError as exc:
+            if disk_full(exc):
+                report_disk_full(_shown(name), exc)
+            else:
+                fail(_shown(name), exc)
+            failures += 1
+        except (UserError, SigmalangError) as exc:
             fail(_shown(name), exc)
             failures += 1
     return 1 if failures else 0
@@ -149,8 +158,3 @@ def _summary(name: str, target: str | None, stats: StreamStats, compressing: boo
         + (f" [{strategies}]" if strategies else "")
     )
 
-
-def _silence_broken_pipe() -> None:
-    """The reader went away (e.g. ``| head``): stop quietly, as cat does."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())

@@ -1,6 +1,7 @@
 """Entry point: ``sigmalang [options] [FILE...]`` or ``sigmalang SUBCOMMAND ...``.
 
-Exit status: 0 success, 1 a file failed, 2 usage error.
+Exit status: 0 success, 1 a file failed, 2 usage error, 128 + N ended by signal N
+(130 SIGINT, 143 SIGTERM).
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from .args import build_parser
 
 
 def _subcommands() -> dict[str, Callable[[list[str]], int]]:
-    from . import bench_cmd, demo, info, profile_cmd
+    from . import bench_cmd, demo, info, profile_cmd, salvage_cmd
 
     return {
         "info": info.main,
         "verify": lambda argv: main(["--test", *argv]),
+        "salvage": salvage_cmd.main,
         "demo": demo.main,
         "bench": bench_cmd.main,
         "profile": profile_cmd.main,
@@ -25,6 +27,17 @@ def _subcommands() -> dict[str, Callable[[list[str]], int]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    from .safety import Terminated, exit_status_for, signals_end_cleanly
+
+    try:
+        with signals_end_cleanly():
+            return _dispatch(args)
+    except (KeyboardInterrupt, Terminated) as exc:
+        print("sigmalang: interrupted; no partial output was kept", file=sys.stderr)
+        return exit_status_for(exc)
+
+
+def _dispatch(args: list[str]) -> int:
     commands = _subcommands()
     if args and args[0] in commands:
         return commands[args[0]](args[1:])
@@ -32,11 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser.parse_args(args)
     from .files import run_files
 
-    try:
-        return run_files(options, parser)
-    except KeyboardInterrupt:
-        print("sigmalang: interrupted", file=sys.stderr)
-        return 130
+    return run_files(options, parser)
 
 
 if __name__ == "__main__":

@@ -405,13 +405,18 @@ static size_t match_backward(Source *s, const uint8_t *p, int64_t src, size_t ma
 
 typedef struct {
     uint32_t position; /* stream offset of the anchor, mod 2**32 */
-    uint32_t check;
+    uint32_t check;    /* the key hash's top 32 bits; its low table_bits bits are the bucket */
 } Entry;
+
+/* The table starts this small and doubles as anchors arrive, up to max_bits: a short
+ * stream touches little memory, and the growth depends only on the chunks matched. */
+#define FIRST_TABLE_BITS 12
 
 typedef struct {
     PyObject_HEAD
     Entry *table;
-    unsigned table_bits;
+    unsigned table_bits, max_bits;
+    int64_t inserted; /* anchors inserted so far: the table grows to one bucket per anchor */
     int64_t window;
     size_t min_copy;
     int design;
@@ -467,20 +472,54 @@ static inline int64_t entry_position(Entry e, int64_t here)
     return here - (int64_t)(uint32_t)((uint32_t)here - e.position);
 }
 
+static inline uint32_t key_check(uint64_t hash) { return (uint32_t)(hash >> 32); }
+
+static inline Entry *bucket_of(const Matcher *m, uint32_t check)
+{
+    return &m->table[2 * (size_t)(check & (uint32_t)(((uint64_t)1 << m->table_bits) - 1))];
+}
+
+/* Double the table: each bucket's entries move to the bucket their check names at the
+ * new size, keeping their order (way 0 the newer). Returns 0 when memory runs out
+ * (the table then stays as it is: lookups still work, with more collisions). */
+static int grow(Matcher *m)
+{
+    unsigned bits = m->table_bits + 1;
+    Entry *table = calloc((size_t)2 << bits, sizeof(Entry));
+    if (table == NULL)
+        return 0;
+    const size_t old = (size_t)1 << m->table_bits;
+    for (size_t b = 0; b < old; b++) {
+        for (int way = 0; way < 2; way++) {
+            Entry e = m->table[2 * b + way];
+            if (e.check == 0 && e.position == 0)
+                continue;
+            Entry *to = &table[2 * (size_t)(e.check & (uint32_t)(((uint64_t)1 << bits) - 1))];
+            to[to[0].check == 0 && to[0].position == 0 ? 0 : 1] = e;
+        }
+    }
+    free(m->table);
+    m->table = table;
+    m->table_bits = bits;
+    return 1;
+}
+
 /* Remember the anchors of a chunk. Way 0 of a bucket holds the newest anchor; an
  * anchor from an earlier segment moves on to way 1 rather than being lost, so
  * repeats inside the current segment never hide the occurrence a copy may use. */
 static void insert_anchors(Matcher *m, const Work *w, int64_t position, int64_t segment_start)
 {
-    const unsigned drop = 64 - m->table_bits;
     for (size_t i = 0; i < w->anchors.len; i++) {
         int64_t here = position + w->anchors.data[i];
-        Entry *bucket = &m->table[2 * (w->hashes[i] >> drop)];
+        Entry *bucket = bucket_of(m, key_check(w->hashes[i]));
         if (entry_position(bucket[0], here) < segment_start)
             bucket[1] = bucket[0];
         bucket[0].position = (uint32_t)here;
-        bucket[0].check = (uint32_t)w->hashes[i];
+        bucket[0].check = key_check(w->hashes[i]);
     }
+    m->inserted += (int64_t)w->anchors.len;
+    while (m->table_bits < m->max_bits && m->inserted > ((int64_t)1 << m->table_bits) && grow(m))
+        ;
 }
 
 /* Look up and extend every anchor of chunk p[0..n) at stream offset position, then insert them
@@ -496,18 +535,17 @@ static void match_chunk(Matcher *m, const uint8_t *p, size_t n, int64_t position
         w->anchors.failed = 1;
         return;
     }
-    const unsigned drop = 64 - m->table_bits;
     for (size_t i = 0; i < count; i++) { /* hash and prefetch every bucket first: the misses overlap */
         w->hashes[i] = key_hash(p + w->anchors.data[i]);
-        __builtin_prefetch(&m->table[2 * (w->hashes[i] >> drop)]);
+        __builtin_prefetch(bucket_of(m, key_check(w->hashes[i])));
     }
     size_t covered = 0; /* chunk bytes before this are in a copy already */
     for (size_t i = 0; i < count; i++) {
         size_t at = (size_t)w->anchors.data[i];
         if (at < covered)
             continue;
-        const Entry *bucket = &m->table[2 * (w->hashes[i] >> drop)];
-        uint32_t check = (uint32_t)w->hashes[i];
+        uint32_t check = key_check(w->hashes[i]);
+        const Entry *bucket = bucket_of(m, check);
         int64_t here = position + (int64_t)at;
         for (int way = 0; way < 2; way++) {
             if (bucket[way].check == check &&
@@ -554,12 +592,13 @@ static int Matcher_init(Matcher *m, PyObject *args, PyObject *kwargs)
         PyErr_SetString(PyExc_RuntimeError, "Matcher is already initialised");
         return -1;
     }
-    m->table = calloc((size_t)2 << table_bits, sizeof(Entry)); /* buckets of two ways */
+    m->max_bits = table_bits;
+    m->table_bits = table_bits < FIRST_TABLE_BITS ? table_bits : FIRST_TABLE_BITS;
+    m->table = calloc((size_t)2 << m->table_bits, sizeof(Entry)); /* buckets of two ways */
     if (m->table == NULL) {
         PyErr_NoMemory();
         return -1;
     }
-    m->table_bits = table_bits;
     m->window = window;
     m->min_copy = (size_t)min_copy;
     m->design = design;

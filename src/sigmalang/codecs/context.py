@@ -150,3 +150,16 @@ class DecodeContext:
             raise ValueError(f"corrupt zstd data: {exc}") from None
         if filled != len(out):
             raise ValueError(f"segment data decoded to {filled} bytes or fewer, expected {len(out)}")
+        if self._holds_more():
+            raise ValueError(f"segment data holds more than the chunk's {len(out)} bytes")
+
+    def _holds_more(self) -> bool:
+        """Whether the chunk's data decodes past its raw length: it must end where its
+        output does (the encoder flushes a block there), or the rest would be ignored."""
+        assert self._reader is not None
+        try:
+            return bool(self._reader.read(1))
+        except _ChunkExhausted:
+            return False
+        except zstandard.ZstdError:
+            return True

@@ -99,7 +99,8 @@ Source = Union[BufferSource, FileSource, RingSource]
 
 
 def table_bits(window: int, anchor_bits: int) -> int:
-    """log2 of the table's buckets (of two entries): one per anchor of the window, so most anchors stay."""
+    """log2 of the table's buckets (of two entries) at most: one per anchor of the window,
+    so most anchors stay. The table starts at 4096 buckets and doubles as anchors arrive."""
     anchors = max(1, window >> anchor_bits)
     return min(30, max(12, (anchors - 1).bit_length()))
 
@@ -107,9 +108,9 @@ def table_bits(window: int, anchor_bits: int) -> int:
 class LongRangeMatcher:
     """Copies from earlier segments for each chunk of a stream, within a bounded window.
 
-    Memory: a table of 16 bytes per bucket, ``2**table_bits(window, anchor_bits)``
-    buckets (64 KiB per MiB of window with the default 8 anchor bits, 16 KiB
-    with 10), plus 16.5 KiB of read cache for a file source or the window
+    Memory: a table of 16 bytes per bucket, one bucket per anchor seen, up to
+    ``2**table_bits(window, anchor_bits)`` buckets (64 KiB per MiB of window
+    with the default 8 anchor bits, 16 KiB with 10), plus 16.5 KiB of read cache for a file source or the window
     itself for a ring source (touched as it fills), plus about 16 bytes per
     anchor of the chunk being matched while it is matched.
 
@@ -164,7 +165,7 @@ class LongRangeMatcher:
 
     @property
     def table_bytes(self) -> int:
-        """Bytes of the anchor table (0 without the native module)."""
+        """Bytes of the anchor table at its largest (0 without the native module)."""
         return 16 << self.table_bits if self._native is not None else 0
 
     def stats(self) -> dict[str, int]:

@@ -66,6 +66,11 @@ class ZstdCodec:
         if context is not None:
             return context.decompress(data, raw_length)
         try:
+            # A frame header that declares its size makes zstandard allocate that size,
+            # whatever max_output_size says: check it against the chunk's first.
+            declared = zstandard.frame_content_size(data)
+            if declared >= 0 and declared != raw_length:  # -1: the frame does not say
+                raise ValueError(f"zstd frame declares {declared} bytes, the chunk {raw_length}")
             return self._decompressor().decompress(data, max_output_size=raw_length)
         except zstandard.ZstdError as exc:
             raise ValueError(f"corrupt zstd data: {exc}") from None

@@ -74,6 +74,8 @@ class IndexBuilder:
     chunk_offsets: list[int] = field(default_factory=list)
     chunk_raw_lengths: list[int] = field(default_factory=list)
     chunk_continues: list[bool] = field(default_factory=list)
+    #: DICT glyphs (format v1 allows them; the encoder writes none, tools that craft streams do).
+    dict_offsets: list[int] = field(default_factory=list)
     referenced: set[int] = field(default_factory=set)  # ordinals of chunks that copies read
     _raw_starts: list[int] = field(default_factory=list)
     _raw_total: int = 0
@@ -91,6 +93,9 @@ class IndexBuilder:
         last = bisect_right(self._raw_starts, raw_end - 1) - 1
         self.referenced.update(range(first, last + 1))
 
+    def add_dict(self, stream_offset: int) -> None:
+        self.dict_offsets.append(stream_offset)
+
     def payload(self) -> bytes:
         out = bytearray(encode_uleb128(len(self.chunk_offsets)))
         previous = 0
@@ -98,7 +103,11 @@ class IndexBuilder:
             out += encode_uleb128(offset - previous)
             out += encode_uleb128(raw_length << 1 | int(continues))
             previous = offset
-        out += encode_uleb128(0)  # DICT glyphs: this encoder writes none
+        out += encode_uleb128(len(self.dict_offsets))
+        previous = 0
+        for offset in self.dict_offsets:
+            out += encode_uleb128(offset - previous)
+            previous = offset
         out += encode_uleb128(len(self.referenced))
         previous = 0
         for ordinal in sorted(self.referenced):

@@ -124,6 +124,18 @@ def read_file_index(fp: BinaryIO, limits: "Limits") -> FileIndex | None:
     END (then a reader falls back to scanning forward); the file position is
     restored either way.
     """
+    streams = read_stream_indexes(fp, limits)
+    if streams is None:
+        return None
+    index = FileIndex()
+    for stream_start, stream in streams:
+        index.add_stream(stream_start, stream)
+    return index
+
+
+def read_stream_indexes(fp: BinaryIO, limits: "Limits") -> list[tuple[int, StreamIndex]] | None:
+    """Each stream's offset and INDEX, in file order, found from the end of the file as
+    ``read_file_index`` does (None when they cannot be); the file position is restored."""
     saved = fp.tell()
     try:
         return _walk_streams(fp, limits)
@@ -133,7 +145,7 @@ def read_file_index(fp: BinaryIO, limits: "Limits") -> FileIndex | None:
         fp.seek(saved)
 
 
-def _walk_streams(fp: BinaryIO, limits: "Limits") -> FileIndex | None:
+def _walk_streams(fp: BinaryIO, limits: "Limits") -> list[tuple[int, StreamIndex]] | None:
     end = fp.seek(0, 2)
     streams: list[tuple[int, StreamIndex]] = []
     while end > 0:
@@ -163,7 +175,4 @@ def _walk_streams(fp: BinaryIO, limits: "Limits") -> FileIndex | None:
             return None
         streams.append((stream_start, parse_index_payload(payload, stream_start + index_offset + payload_start)))
         end = stream_start
-    index = FileIndex()
-    for stream_start, stream in reversed(streams):
-        index.add_stream(stream_start, stream)
-    return index
+    return streams[::-1]

@@ -11,8 +11,27 @@ from .constants import DEFAULT_MAX_CHUNK_SIZE, DEFAULT_MAX_DICT_SIZE, DEFAULT_MA
 class Limits:
     """Sizes a decoder accepts; checked against declared lengths before allocation.
 
-    The defaults accept every stream the encoder writes with its largest chunk
-    size; raise them only for streams written with a larger ``chunk_size``.
+    A stream that declares more raises :class:`~sigmalang.LimitError` naming the
+    offset of the size field, before anything is allocated for it; one that
+    declares less than its data expands to is refused when the declared size is
+    reached (decoding never writes past it). Defaults:
+
+    - ``max_chunk_size`` 64 MiB: a CHUNK's raw length (the encoder writes at most
+      64 MiB, 4 MiB by default);
+    - ``max_glyph_size`` 64 MiB + 64 KiB: any glyph's length but END's;
+    - ``max_dict_size`` 4 MiB: a DICT's content and a PRIMED segment's dictionary;
+    - ``max_window`` 1 GiB: the reference window a stream header declares, which a
+      streaming decoder keeps as history (up to the stream's output so far).
+
+    Besides these, zstd frames may not declare windows above 64 MiB. The most a
+    decoder holds is about ``max_window`` plus, per chunk in flight (64 at most),
+    ``max_chunk_size``. The defaults accept every stream the encoder writes; to
+    read streams written with larger sizes, raise them::
+
+        sigmalang.decompress(blob, limits=sigmalang.Limits(max_chunk_size=256 << 20,
+                                                           max_glyph_size=(256 << 20) + (64 << 10)))
+
+    and lower them to bound what untrusted input may cost.
     """
 
     max_chunk_size: int = DEFAULT_MAX_CHUNK_SIZE

@@ -197,6 +197,7 @@ class GlyphParser:
         self._index_offset = NO_INDEX
         self._index: StreamIndex | None = None
         self._partial = False
+        self._segment_shared = False  # the current segment has a SHARED chunk (its frame has started)
 
     def _next_event(self) -> Event | _Skip | None:
         buf = self._buf
@@ -293,6 +294,7 @@ class GlyphParser:
             raise FormatError(f"unknown CHUNK flags 0x{flags:02x}", payload_offset)
         if flags & CHUNK_CONTINUES and self._chunk_count == 0 and not self._partial:
             raise FormatError("first CHUNK of a stream cannot continue a segment", payload_offset)
+        self._check_segment_frame(flags, payload_offset)
         params_length, pos = self._field(payload, 2, payload_offset, "CHUNK parameter length")
         if pos + params_length > len(payload):
             raise FormatError("CHUNK parameters overrun the glyph", payload_offset + 2)
@@ -325,6 +327,16 @@ class GlyphParser:
         self._chunk_raw_lengths.append(raw_length)
         self._chunk_continues.append(bool(flags & CHUNK_CONTINUES))
         return ChunkGlyph(absolute, flags, strategy, params, raw_length, checksum, data_checksum, data, fields, prime)
+
+    def _check_segment_frame(self, flags: int, payload_offset: int) -> None:
+        """PRIMED only on the first SHARED chunk of a segment: a frame already started
+        cannot take a dictionary (the decoder would be asked to prime it)."""
+        if not flags & CHUNK_CONTINUES:
+            self._segment_shared = False
+        if flags & CHUNK_PRIMED and self._segment_shared:
+            raise FormatError("PRIMED chunk is not the first shared chunk of its segment", payload_offset)
+        if flags & CHUNK_SHARED:
+            self._segment_shared = True
 
     def _prime(self, payload: memoryview, pos: int, payload_offset: int, flags: int) -> tuple[tuple[int, int], int]:
         if not flags & CHUNK_SHARED:

@@ -73,12 +73,11 @@ class StreamingDecoder:
 
         ``offset`` is the absolute input offset of the next byte that will be fed.
         """
-        self.reset()
-        assert self._driver is not None
+        parser = self._start(self._sink).parser
         if offset == stream_start:
-            self._driver.parser.resume_at_stream(offset)
+            parser.resume_at_stream(offset)
         else:
-            self._driver.parser.resume_inside_stream(offset, stream_start)
+            parser.resume_inside_stream(offset, stream_start)
 
     def expect_streams(self, referenced: dict[int, bool] | None) -> None:
         """Tell the decoder, from the INDEX glyphs of the file it will read (offsets
@@ -87,15 +86,15 @@ class StreamingDecoder:
         self._sink.referenced = referenced
 
     def feed(self, data: Buffer) -> Iterator[Buffer]:
-        assert self._driver is not None
-        self._driver.parser.push(data)
+        driver = self._driver or self._start(self._sink)
+        driver.parser.push(data)
         self.stats.bytes_in += len(data)
-        return self._timed(self._driver.run(final=False))
+        return self._timed(driver.run(final=False))
 
     def flush(self) -> Iterator[Buffer]:
         """Declare the end of input; yields what is left and checks the stream is complete."""
-        assert self._driver is not None
-        return self._timed(self._driver.run(final=True))
+        driver = self._driver or self._start(self._sink)
+        return self._timed(driver.run(final=True))
 
     def _timed(self, outputs: Iterator[Buffer]) -> Iterator[Buffer]:
         started = time.perf_counter()
@@ -105,9 +104,11 @@ class StreamingDecoder:
             self.stats.elapsed += time.perf_counter() - started
 
     def close(self) -> None:
-        """Stop worker threads; pending output is discarded."""
+        """Stop worker threads; pending output is discarded. The next ``feed`` starts
+        a new stream (the statistics of the last one stay until then)."""
         if self._driver is not None:
             self._driver.close()
+            self._driver = None
 
     # -- conveniences --------------------------------------------------------
     def decompress(self, data: Buffer) -> bytes:

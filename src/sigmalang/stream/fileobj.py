@@ -16,7 +16,9 @@ from collections import deque
 from typing import IO, BinaryIO, cast
 
 from ..buffers import Buffer
+from ..errors import FormatError
 from ..format.index import FileIndex, SeekPoint, read_file_index
+from ..format.index_check import verify_file_index
 from ..format.limits import DEFAULT_LIMITS, Limits
 from ..pool import BufferPool
 from ..settings import DEFAULT_LEVEL, DEFAULT_THREADS, STREAM_CHUNK_SIZE, EncoderSettings
@@ -43,6 +45,7 @@ class DecompressReader(io.RawIOBase):
         self._eof = False
         self._index: FileIndex | None = None
         self._index_loaded = False
+        self._index_checked = False
         if at_start(fp):  # the INDEX says which streams need their history kept
             index = self._file_index()
             self._decoder.expect_streams(index.stream_referenced if index is not None else None)
@@ -93,7 +96,7 @@ class DecompressReader(io.RawIOBase):
             raise ValueError(f"invalid whence ({whence!r}, should be 0, 1 or 2)")
         if target < 0:
             raise ValueError(f"negative seek position {target}")
-        index = self._file_index()
+        index = self._checked_index()
         point = index.locate(target) if index is not None else None
         if point is not None and (target < self._pos or point.raw_offset > self._pos):
             self._restart_at(point)
@@ -109,8 +112,21 @@ class DecompressReader(io.RawIOBase):
                 self._index = read_file_index(self._fp, self._limits)
         return self._index
 
-    def _total_size(self) -> int:
+    def _checked_index(self) -> FileIndex | None:
+        """The file's index once its INDEX glyphs agree with the glyphs they describe
+        (``format.index_check``), so positions found from it are right; None when they
+        do not: seeks then decode from the start, which checks everything on the way."""
         index = self._file_index()
+        if index is not None and not self._index_checked:
+            self._index_checked = True
+            try:
+                verify_file_index(self._fp, index, self._limits)
+            except FormatError:
+                self._index = index = None
+        return index
+
+    def _total_size(self) -> int:
+        index = self._checked_index()
         if index is not None:
             return index.total_raw
         self._skip(-1)  # decode to the end

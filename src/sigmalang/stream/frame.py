@@ -82,7 +82,9 @@ class FrameWriter:
         )
         window = settings.resolved_reference_window()
         self._matcher = (
-            ReferenceMatcher(window, self._policy, earlier_bytes or RingSource()) if settings.uses_references() else None
+            ReferenceMatcher(window, self._policy, earlier_bytes or RingSource(), inline=threads == 1)
+            if settings.uses_references()
+            else None
         )
         self.stats = stats if stats is not None else StreamStats()
         self.stats.threads = threads

@@ -18,16 +18,23 @@ from .reader import PositionalChunk
 
 
 class ReferenceMatcher:
-    def __init__(self, window: int, policy: ChunkPolicy, source: Source) -> None:
+    """``inline``: look chunks up in the caller's thread (an encoder without workers
+    gains nothing from a thread of its own, and would pay for starting it)."""
+
+    def __init__(self, window: int, policy: ChunkPolicy, source: Source, *, inline: bool = False) -> None:
         self._matcher = LongRangeMatcher(window, source)
         self._policy = policy
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="sigmalang-ref")
+        self._thread = None if inline else ThreadPoolExecutor(1, thread_name_prefix="sigmalang-ref")
         self._scratch = bytearray()  # chunks read by position, one at a time
 
     def submit(self, raw: Buffer | PositionalChunk, position: int, segment_start: int) -> Future[list[Copy] | None]:
         """Look up the chunk at raw offset ``position`` (after every chunk submitted before
         it): its copies worth storing, or None."""
-        return self._thread.submit(self._match, raw, position, segment_start)
+        if self._thread is not None:
+            return self._thread.submit(self._match, raw, position, segment_start)
+        done: Future[list[Copy] | None] = Future()
+        done.set_result(self._match(raw, position, segment_start))
+        return done
 
     def _match(self, raw: Buffer | PositionalChunk, position: int, segment_start: int) -> list[Copy] | None:
         if isinstance(raw, PositionalChunk):
@@ -39,6 +46,7 @@ class ReferenceMatcher:
     def close(self) -> None:
         """Stop the thread and free the anchor table and ring now, not when a
         garbage collection finds the encoder's reference cycles."""
-        self._thread.shutdown(wait=True, cancel_futures=True)
+        if self._thread is not None:
+            self._thread.shutdown(wait=True, cancel_futures=True)
         self._matcher.close()
         self._scratch = bytearray()
