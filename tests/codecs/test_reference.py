@@ -111,7 +111,7 @@ VERSIONED = versions(TEXT[:300_000], 8)
 
 
 def encode(data: bytes, **kw) -> bytes:
-    """With references on (they are off by default below level 9)."""
+    """Through the streaming path, small chunks and segments (references are on by default)."""
     kw.setdefault("references", kw.get("reference_window") != 0)
     out = io.BytesIO()  # through the streaming path; compress() gives the same bytes
     StreamingEncoder(threads=2, chunk_size=100_000, segment_size=300_000, **kw).encode_stream(io.BytesIO(data), out)
@@ -256,9 +256,9 @@ def rings_made(monkeypatch) -> list[int]:
     made: list[int] = []
 
     class CountingRing(HistoryRing):
-        def __init__(self, window: int) -> None:
+        def __init__(self, window: int, start: int = 0) -> None:
             made.append(window)
-            super().__init__(window)
+            super().__init__(window, start)
 
     monkeypatch.setattr(sinks_module, "HistoryRing", CountingRing)
     return made
@@ -312,7 +312,10 @@ def test_streams_without_referenced_chunks_keep_seeking_by_segment():
     index = _stream_index(plain)
     assert len(index.points) > 1 and index.points[1].chunk_offset > 6  # a segment start, not the header
     referenced = _stream_index(encode(VERSIONED))
-    assert [p.chunk_offset for p in referenced.points] == [0]  # decoding starts at the header
+    # Every version copies the one before it: reaching any segment but the first
+    # version's means decoding from the header (its DEPENDS glyph says so).
+    assert referenced.points[0].chunk_offset == 0 and len(referenced.points) > 1
+    assert {p.chunk_offset for p in referenced.points[3:]} == {0}
 
 
 def test_file_objects_keep_history_only_for_streams_that_need_it(tmp_path, rings_made):

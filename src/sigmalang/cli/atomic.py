@@ -31,7 +31,8 @@ class AtomicOutput:
             candidate = os.path.join(folder, f"{base}.{secrets.token_hex(4)}.tmp")
             try:
                 # Mode 0o666 less the umask, as for any new file (mkstemp would make it 0o600).
-                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+                # Readable too: a decoder writing it reads REFERENCE copies back from it.
+                fd = os.open(candidate, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
             except FileExistsError:
                 continue
             except OSError as exc:
@@ -41,7 +42,7 @@ class AtomicOutput:
             break
         else:
             raise FileExistsError(f"could not create a temporary file beside {self.target}")
-        self._file = os.fdopen(fd, "wb")
+        self._file = os.fdopen(fd, "w+b")
         return self._file
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

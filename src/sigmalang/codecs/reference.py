@@ -192,11 +192,12 @@ class HistoryRing:
 
     PAGE = 1 << 20
 
-    def __init__(self, window: int) -> None:
+    def __init__(self, window: int, start: int = 0) -> None:
         self.window = window
         self._page = min(self.PAGE, window)
-        self._pages: list[bytearray] = []
-        self._end = 0  # stream offset one past the last byte appended
+        self._pages: dict[int, bytearray] = {}  # by page number within the window
+        self._start = start  # stream offset of the first byte appended (decoding may start mid-stream)
+        self._end = start  # stream offset one past the last byte appended
 
     @property
     def end(self) -> int:
@@ -211,8 +212,8 @@ class HistoryRing:
         while len(view):
             at = self._end % self.window
             index, offset = divmod(at, page)
-            if index == len(pages):
-                pages.append(bytearray(page))
+            if index not in pages:
+                pages[index] = bytearray(page)
             take = min(len(view), page - offset)
             pages[index][offset : offset + take] = view[:take]
             self._end += take
@@ -225,7 +226,7 @@ class HistoryRing:
 
     def read_into(self, position: int, out: memoryview) -> None:
         n = len(out)
-        held = min(self._end, self.window)
+        held = min(self._end - self._start, self.window)
         if position < self._end - held or position + n > self._end:
             raise ValueError(f"bytes {position}..{position + n} are not in the decoder's history")
         done = 0

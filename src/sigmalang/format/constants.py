@@ -40,6 +40,8 @@ GLYPH_DICT = 0x02
 GLYPH_INDEX = 0x0E
 GLYPH_END = 0x0F
 SKIPPABLE = 0x80
+#: Skippable: which earlier segments each segment's copies and prime read (seeking in streams with copies).
+GLYPH_DEPENDS = 0x8E
 
 # CHUNK flags.
 CHUNK_CONTINUES = 0x01  # belongs to the same segment as the chunk before it
@@ -48,6 +50,7 @@ CHUNK_PRIMED = 0x04  # first SHARED chunk of a segment whose frame uses earlier 
 CHUNK_KNOWN_FLAGS = CHUNK_CONTINUES | CHUNK_SHARED | CHUNK_PRIMED
 
 CHECKSUM_SIZE = 8  # xxh3-64 of a chunk's raw bytes
+DEPENDS_CHECKSUM_SIZE = 4  # low 32 bits of xxh3-64 of a DEPENDS glyph's fields
 DATA_CHECKSUM_SIZE = 4  # low 32 bits of xxh3-64 of a chunk's fields, seeded with xxh3-64 of its encoded data
 NO_INDEX = 0xFFFF_FFFF_FFFF_FFFF
 

@@ -12,7 +12,9 @@ from .constants import (
     DATA_CHECKSUM_SIZE,
     END_MAGIC,
     END_STRUCT,
+    DEPENDS_CHECKSUM_SIZE,
     GLYPH_CHUNK,
+    GLYPH_DEPENDS,
     GLYPH_END,
     GLYPH_INDEX,
 )
@@ -87,11 +89,13 @@ class IndexBuilder:
         self._raw_starts.append(self._raw_total)
         self._raw_total += raw_length
 
-    def add_reference(self, raw_start: int, raw_end: int) -> None:
-        """Record that a copy reads raw bytes ``raw_start .. raw_end`` of chunks already added."""
+    def add_reference(self, raw_start: int, raw_end: int) -> int:
+        """Record that a copy reads raw bytes ``raw_start .. raw_end`` of chunks already
+        added; the ordinal of the first chunk it reads."""
         first = bisect_right(self._raw_starts, raw_start) - 1
         last = bisect_right(self._raw_starts, raw_end - 1) - 1
         self.referenced.update(range(first, last + 1))
+        return first
 
     def add_dict(self, stream_offset: int) -> None:
         self.dict_offsets.append(stream_offset)
@@ -117,6 +121,16 @@ class IndexBuilder:
 
     def glyph(self) -> bytes:
         return encode_glyph(GLYPH_INDEX, self.payload())
+
+
+def encode_depends_glyph(lows: list[int]) -> bytes:
+    """A DEPENDS glyph: for each segment, how many segments back the earliest one its
+    copies or prime read lies (0: none before it), then a checksum of those fields."""
+    fields = bytearray(encode_uleb128(len(lows)))
+    for segment, low in enumerate(lows):
+        fields += encode_uleb128(segment - low)
+    check = (xxhash.xxh3_64_intdigest(bytes(fields)) & 0xFFFF_FFFF).to_bytes(DEPENDS_CHECKSUM_SIZE, "little")
+    return encode_glyph(GLYPH_DEPENDS, bytes(fields) + check)
 
 
 def encode_end_glyph(total_raw: int, chunk_count: int, checksum: int, index_offset: int, end_offset: int) -> bytes:

@@ -7,7 +7,21 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
 
 from ..errors import FormatError
-from .constants import END_GLYPH_SIZE, END_MAGIC, END_PAYLOAD_SIZE, END_STRUCT, GLYPH_END, GLYPH_INDEX, HEADER_SIZE, MAGIC, NO_INDEX
+import xxhash
+
+from .constants import (
+    DEPENDS_CHECKSUM_SIZE,
+    END_GLYPH_SIZE,
+    END_MAGIC,
+    END_PAYLOAD_SIZE,
+    END_STRUCT,
+    GLYPH_DEPENDS,
+    GLYPH_END,
+    GLYPH_INDEX,
+    HEADER_SIZE,
+    MAGIC,
+    NO_INDEX,
+)
 from .varint import MAX_GLYPH_LENGTH_BYTES, VarintIncomplete, VarintTooLong, decode_uleb128
 
 if TYPE_CHECKING:
@@ -23,6 +37,10 @@ class StreamIndex:
     chunk_continues: list[bool] = field(default_factory=list)
     dict_offsets: list[int] = field(default_factory=list)  # format v1 allows DICT glyphs; this encoder writes none
     referenced: list[int] = field(default_factory=list)  # ordinals of chunks that REFERENCE copies read
+    #: From the stream's DEPENDS glyph, if it has a valid one: per segment, the earliest
+    #: segment its copies and prime read directly (itself when none).
+    segment_lows: list[int] | None = None
+    window: int = 0  # the reference window its header declares
 
 
 def parse_index_payload(payload: bytes | memoryview, payload_offset: int = 0) -> StreamIndex:
@@ -71,6 +89,39 @@ def parse_index_payload(payload: bytes | memoryview, payload_offset: int = 0) ->
     return index
 
 
+def parse_depends_payload(payload: bytes | memoryview, segments: int) -> list[int] | None:
+    """A DEPENDS glyph's per-segment lows, or None when it is damaged or does not fit
+    the stream (``segments`` per its INDEX): a seeking reader then decodes the stream
+    from its start, as it would without the glyph."""
+    fields, check = bytes(payload[:-DEPENDS_CHECKSUM_SIZE]), bytes(payload[-DEPENDS_CHECKSUM_SIZE:])
+    if len(payload) < 1 + DEPENDS_CHECKSUM_SIZE or (xxhash.xxh3_64_intdigest(fields) & 0xFFFF_FFFF) != int.from_bytes(check, "little"):
+        return None
+    try:
+        count, pos = decode_uleb128(fields, 0)
+        lows = []
+        for segment in range(count):
+            back, pos = decode_uleb128(fields, pos)
+            lows.append(segment - back)
+    except (VarintIncomplete, VarintTooLong):
+        return None
+    if count != segments or pos != len(fields) or any(low < 0 for low in lows):
+        return None
+    return lows
+
+
+def decode_starts(lows: list[int]) -> list[int]:
+    """For each segment, the segment a decoder starts at to produce it: the latest one
+    from which every segment up to it reads nothing earlier (decoding is in order, so
+    the segments in between are decoded too, and their copies must find their sources)."""
+    starts = []
+    for segment in range(len(lows)):
+        start = lows[segment]
+        while (earliest := min(lows[start : segment + 1])) < start:
+            start = earliest
+        starts.append(start)
+    return starts
+
+
 @dataclass(frozen=True)
 class SeekPoint:
     """Where decoding must start to reach a raw position."""
@@ -78,6 +129,8 @@ class SeekPoint:
     raw_offset: int  # raw offset of the first byte the decoder will produce
     stream_offset: int  # absolute offset of the stream holding it
     chunk_offset: int  # absolute offset of the chunk glyph that starts the segment (or of the stream header)
+    window: int = 0  # the stream's reference window (history kept from the start point)
+    stream_position: int = 0  # raw offset of the start point from the stream's first raw byte
 
 
 @dataclass
@@ -85,35 +138,59 @@ class FileIndex:
     """Index over all streams of a file, in raw order."""
 
     raw_starts: list[int] = field(default_factory=list)  # raw offset of each segment start
-    points: list[SeekPoint] = field(default_factory=list)
+    points: list[SeekPoint] = field(default_factory=list)  # where decoding starts to reach each segment
+    segment_offsets: list[int] = field(default_factory=list)  # absolute offset of each segment's first chunk
     total_raw: int = 0
     #: For each stream, by the offset of its first byte: whether later chunks
     #: read any of its chunks (if not, a streaming decoder keeps no history for it).
     stream_referenced: dict[int, bool] = field(default_factory=dict)
 
     def add_stream(self, stream_offset: int, index: StreamIndex) -> None:
-        """Add a stream's seek points: each segment start, or only the stream's own
-        start when its INDEX lists referenced chunks (later chunks read them, as
-        copies or primes, so decoding starts at the header)."""
-        raw = self.total_raw
+        """Add a stream's seek points, one per segment start. Decoding a segment starts
+        at its own first chunk, or, when later chunks read earlier ones (copies,
+        primes), at the segment its DEPENDS glyph says it needs (keeping history from
+        there), or at the stream's header when the stream has no valid DEPENDS."""
+        first = self.total_raw
         references = bool(index.referenced)
         self.stream_referenced[stream_offset] = references
-        if references:
-            self.raw_starts.append(raw)
-            self.points.append(SeekPoint(raw, stream_offset, stream_offset))
-            self.total_raw = raw + sum(index.chunk_raw_lengths)
-            return
-        for offset, length, continues in zip(index.chunk_offsets, index.chunk_raw_lengths, index.chunk_continues):
-            if not continues:
-                self.raw_starts.append(raw)
-                self.points.append(SeekPoint(raw, stream_offset, stream_offset + offset))
-            raw += length
-        self.total_raw = raw
+        segments = [(offset, raw) for offset, raw in _segment_starts(index)]
+        if references and index.segment_lows is None:
+            self.raw_starts.append(first)
+            self.points.append(SeekPoint(first, stream_offset, stream_offset))
+            self.segment_offsets.append(stream_offset)
+        else:
+            starts = decode_starts(index.segment_lows) if references and index.segment_lows else range(len(segments))
+            for (own, raw), start in zip(segments, starts):
+                offset, begin = segments[start]
+                self.raw_starts.append(first + raw)
+                self.segment_offsets.append(stream_offset + own)
+                chunk = stream_offset + offset if begin or not references else stream_offset
+                self.points.append(SeekPoint(first + begin, stream_offset, chunk, index.window, begin))
+        self.total_raw = first + sum(index.chunk_raw_lengths)
+
+    def barrier(self, raw_position: int, decoded_from: int) -> tuple[int, int] | None:
+        """The first segment start after ``raw_position`` that a decoding begun at
+        ``decoded_from`` cannot reach: the segment reads output from before it.
+        (raw offset, absolute offset of its first chunk), or None."""
+        for i in range(bisect_right(self.raw_starts, raw_position), len(self.raw_starts)):
+            if self.points[i].raw_offset < decoded_from:
+                return self.raw_starts[i], self.segment_offsets[i]
+        return None
 
     def locate(self, raw_position: int) -> SeekPoint | None:
         """The last segment start at or before ``raw_position`` (None for an empty file)."""
         i = bisect_right(self.raw_starts, raw_position) - 1
         return self.points[i] if i >= 0 else None
+
+
+def _segment_starts(index: StreamIndex) -> list[tuple[int, int]]:
+    """(stream offset of its first chunk, raw offset in the stream) of each segment."""
+    starts, raw = [], 0
+    for offset, length, continues in zip(index.chunk_offsets, index.chunk_raw_lengths, index.chunk_continues):
+        if not continues:
+            starts.append((offset, raw))
+        raw += length
+    return starts
 
 
 def read_file_index(fp: BinaryIO, limits: "Limits") -> FileIndex | None:
@@ -149,30 +226,55 @@ def _walk_streams(fp: BinaryIO, limits: "Limits") -> list[tuple[int, StreamIndex
     end = fp.seek(0, 2)
     streams: list[tuple[int, StreamIndex]] = []
     while end > 0:
-        if end < HEADER_SIZE + END_GLYPH_SIZE:
+        found = _stream_ending_at(fp, end, limits)
+        if found is None:
             return None
-        fp.seek(end - END_GLYPH_SIZE)
-        glyph = fp.read(END_GLYPH_SIZE)
-        if glyph[0] != GLYPH_END or glyph[1] != END_PAYLOAD_SIZE:
-            return None
-        _total, _count, _checksum, index_offset, end_offset, magic = END_STRUCT.unpack(glyph[2:])
-        stream_start = end - END_GLYPH_SIZE - end_offset
-        if magic != END_MAGIC or stream_start < 0 or index_offset == NO_INDEX or index_offset >= end_offset:
-            return None
-        fp.seek(stream_start)
-        if fp.read(len(MAGIC)) != MAGIC:
-            return None
-        fp.seek(stream_start + index_offset)
-        head = fp.read(1 + MAX_GLYPH_LENGTH_BYTES)
-        if not head or head[0] != GLYPH_INDEX:
-            return None
-        length, payload_start = decode_uleb128(head, 1, MAX_GLYPH_LENGTH_BYTES)
-        if length > limits.max_glyph_size:
-            return None
-        fp.seek(stream_start + index_offset + payload_start)
-        payload = fp.read(length)
-        if len(payload) != length:
-            return None
-        streams.append((stream_start, parse_index_payload(payload, stream_start + index_offset + payload_start)))
-        end = stream_start
+        streams.append(found)
+        end = found[0]
     return streams[::-1]
+
+
+def _stream_ending_at(fp: BinaryIO, end: int, limits: "Limits") -> tuple[int, StreamIndex] | None:
+    """The start and INDEX (with its DEPENDS, if valid) of the stream whose END ends at ``end``."""
+    if end < HEADER_SIZE + END_GLYPH_SIZE:
+        return None
+    end_glyph = end - END_GLYPH_SIZE
+    fp.seek(end_glyph)
+    glyph = fp.read(END_GLYPH_SIZE)
+    if glyph[0] != GLYPH_END or glyph[1] != END_PAYLOAD_SIZE:
+        return None
+    _total, _count, _checksum, index_offset, end_offset, magic = END_STRUCT.unpack(glyph[2:])
+    start = end_glyph - end_offset
+    if magic != END_MAGIC or start < 0 or index_offset == NO_INDEX or index_offset >= end_offset:
+        return None
+    fp.seek(start)
+    header = fp.read(HEADER_SIZE)
+    if header[: len(MAGIC)] != MAGIC or len(header) != HEADER_SIZE:
+        return None
+    index_glyph = _read_glyph(fp, start + index_offset, end_glyph, limits)
+    if index_glyph is None or index_glyph[0] != GLYPH_INDEX:
+        return None
+    _, payload_offset, payload = index_glyph
+    index = parse_index_payload(payload, payload_offset)
+    index.window = 1 << header[5] if header[5] else 0
+    depends = _read_glyph(fp, payload_offset + len(payload), end_glyph, limits)
+    if depends is not None and depends[0] == GLYPH_DEPENDS and depends[1] + len(depends[2]) == end_glyph:
+        index.segment_lows = parse_depends_payload(depends[2], sum(not c for c in index.chunk_continues))
+    return start, index
+
+
+def _read_glyph(fp: BinaryIO, at: int, limit: int, limits: "Limits") -> tuple[int, int, bytes] | None:
+    """(type, payload offset, payload) of the glyph at ``at``, if it lies whole before ``limit``."""
+    if at >= limit:
+        return None
+    fp.seek(at)
+    head = fp.read(1 + MAX_GLYPH_LENGTH_BYTES)
+    try:
+        length, payload_start = decode_uleb128(head, 1, MAX_GLYPH_LENGTH_BYTES)
+    except (VarintIncomplete, VarintTooLong):
+        return None
+    if length > limits.max_glyph_size or at + payload_start + length > limit:
+        return None
+    fp.seek(at + payload_start)
+    payload = fp.read(length)
+    return (head[0], at + payload_start, payload) if len(payload) == length else None

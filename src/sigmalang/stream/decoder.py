@@ -68,16 +68,19 @@ class StreamingDecoder:
         self._driver = DecodeDriver(sink, self.threads, self.max_in_flight, self.limits, self.stats, expected_total)
         return self._driver
 
-    def resume_at(self, offset: int, stream_start: int) -> None:
+    def resume_at(self, offset: int, stream_start: int, window: int = 0, stream_position: int = 0) -> None:
         """Continue at a chunk glyph inside a stream (used by seeking readers).
 
-        ``offset`` is the absolute input offset of the next byte that will be fed.
+        ``offset`` is the absolute input offset of the next byte that will be fed;
+        ``stream_position`` the raw offset of that chunk in its stream, whose
+        declared ``window`` of output from there on is kept for copies and primes.
         """
-        parser = self._start(self._sink).parser
+        driver = self._start(self._sink)
         if offset == stream_start:
-            parser.resume_at_stream(offset)
+            driver.parser.resume_at_stream(offset)
         else:
-            parser.resume_inside_stream(offset, stream_start)
+            driver.parser.resume_inside_stream(offset, stream_start)
+            driver.resume(stream_start, window, stream_position)
 
     def expect_streams(self, referenced: dict[int, bool] | None) -> None:
         """Tell the decoder, from the INDEX glyphs of the file it will read (offsets
@@ -90,6 +93,11 @@ class StreamingDecoder:
         driver.parser.push(data)
         self.stats.bytes_in += len(data)
         return self._timed(driver.run(final=False))
+
+    def drain(self) -> Iterator[Buffer]:
+        """Everything the input fed so far decodes to, waiting for it (the stream goes on)."""
+        driver = self._driver or self._start(self._sink)
+        return self._timed(driver.run(final=False, wait=True))
 
     def flush(self) -> Iterator[Buffer]:
         """Declare the end of input; yields what is left and checks the stream is complete."""
@@ -177,7 +185,8 @@ class StreamingDecoder:
             dst.write(out)
 
     def decode_file(self, src_path: str | os.PathLike[str], dst_path: str | os.PathLike[str]) -> StreamStats:
-        with open(src_path, "rb") as src, open(dst_path, "wb") as dst:
+        # w+b: copies are read back from the output itself (no history kept in memory).
+        with open(src_path, "rb") as src, open(dst_path, "w+b") as dst:
             return self.decode_stream(src, dst)
 
 

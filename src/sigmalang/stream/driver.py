@@ -47,8 +47,10 @@ class Sink(Protocol):
     #: Decoded chunks wait in memory for their turn (which bounds what may be in flight).
     holds_output: bool
 
-    def history(self, start: StreamStart, stream_start: int) -> History | None:
-        """Where a new stream's earlier output is read back from (None: it keeps none)."""
+    def history(self, offset: int, window: int, stream_start: int, position: int) -> History | None:
+        """Where the earlier output of the stream at input ``offset`` (declaring ``window``,
+        its first raw byte at ``stream_start`` in the output) is read back from, decoding
+        from stream position ``position`` on; None: it keeps none."""
 
     def decode(self, job: ChunkJob) -> Payload:
         """Decode one chunk, on a worker thread."""
@@ -84,19 +86,28 @@ class DecodeDriver:
     def _decode(self, job: ChunkJob) -> tuple[Payload, ChunkJob]:
         return self._sink.decode(job), job
 
-    def run(self, final: bool) -> Iterator[Buffer]:
-        """Decode what the parser holds; with ``final``, everything, checking the input is complete."""
+    def run(self, final: bool, wait: bool = False) -> Iterator[Buffer]:
+        """Decode what the parser holds; with ``final``, everything, checking the input is
+        complete; with ``wait``, every chunk fed so far, without ending the input."""
         for event in self.parser.events():
             if isinstance(event, StreamStart):
                 self._stream_start = self.raw_position
-                self._history = self._sink.history(event, self._stream_start)
+                self._history = self._sink.history(event.offset, event.window, self._stream_start, 0)
             elif isinstance(event, ChunkGlyph):
                 yield from self._chunk(event)
         if final:
             self.parser.finish()
+        if final or wait:
             yield from self._complete(self._pipeline.drain())
         else:
             yield from self._complete(self._pipeline.ready())
+
+    def resume(self, stream_offset: int, window: int, stream_position: int) -> None:
+        """Decoding starts inside the stream at input ``stream_offset``, at raw offset
+        ``stream_position`` of it (after a seek): copies and primes may read the output
+        from there on, which is kept as the stream's history."""
+        self._stream_start = self.raw_position - stream_position
+        self._history = self._sink.history(stream_offset, window, self._stream_start, stream_position)
 
     def _chunk(self, glyph: ChunkGlyph) -> Iterator[Buffer]:
         end = self.raw_position + glyph.raw_length

@@ -42,6 +42,10 @@ class DecompressReader(io.RawIOBase):
         self._pending: deque[memoryview] = deque()
         self._in = bytearray(READ_SIZE)
         self._pos = 0
+        self._decoded_from = 0  # raw offset where the current decoding began (its history starts there)
+        #: After a seek into a stream with copies: (raw offset, input offset) of the first
+        #: later segment that reads output from before ``_decoded_from`` (None: none).
+        self._barrier: tuple[int, int] | None = None
         self._eof = False
         self._index: FileIndex | None = None
         self._index_loaded = False
@@ -76,6 +80,9 @@ class DecompressReader(io.RawIOBase):
             return n
 
     def _fill(self) -> None:
+        if self._barrier is not None:
+            self._fill_before_barrier(self._barrier)
+            return
         n = read_some(self._fp, memoryview(self._in))
         if n:
             outputs = self._decoder.feed(memoryview(self._in)[:n])
@@ -83,6 +90,26 @@ class DecompressReader(io.RawIOBase):
             outputs = self._decoder.flush()
             self._eof = True
         self._pending.extend(memoryview(out) for out in outputs)
+
+    def _fill_before_barrier(self, barrier: tuple[int, int]) -> None:
+        """Decode up to the barrier's segment only; once its output is all read, start
+        again from where that segment's decoding must start (as a seek to it would)."""
+        raw, offset = barrier
+        room = offset - self._fp.tell()
+        if room > 0:
+            n = read_some(self._fp, memoryview(self._in)[: min(room, len(self._in))])
+            if n:
+                self._pending.extend(memoryview(out) for out in self._decoder.feed(memoryview(self._in)[:n]))
+                return
+        self._pending.extend(memoryview(out) for out in self._decoder.drain())
+        if not self._pending:
+            if self._pos != raw:
+                raise FormatError("the stream's chunks do not end where its INDEX says a segment starts", offset)
+            index = self._checked_index()
+            point = index.locate(raw) if index is not None else None
+            assert point is not None
+            self._restart_at(point)
+            self._skip(raw - self._pos)
 
     # -- seeking ---------------------------------------------------------------
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
@@ -98,7 +125,11 @@ class DecompressReader(io.RawIOBase):
             raise ValueError(f"negative seek position {target}")
         index = self._checked_index()
         point = index.locate(target) if index is not None else None
-        if point is not None and (target < self._pos or point.raw_offset > self._pos):
+        # Restart at the target's seek point when it lies ahead, when the target is behind,
+        # or when the target's segment reads output from before where this decoding began.
+        if point is not None and (
+            target < self._pos or point.raw_offset > self._pos or point.raw_offset < self._decoded_from
+        ):
             self._restart_at(point)
         elif target < self._pos:
             self._rewind()
@@ -134,10 +165,12 @@ class DecompressReader(io.RawIOBase):
 
     def _restart_at(self, point: SeekPoint) -> None:
         self._fp.seek(point.chunk_offset)
-        self._decoder.resume_at(point.chunk_offset, point.stream_offset)
+        self._decoder.resume_at(point.chunk_offset, point.stream_offset, point.window, point.stream_position)
         self._pending.clear()
-        self._pos = point.raw_offset
+        self._pos = self._decoded_from = point.raw_offset
         self._eof = False
+        index = self._checked_index()
+        self._barrier = index.barrier(point.raw_offset, point.raw_offset) if index is not None else None
 
     def _rewind(self) -> None:
         if not self._fp.seekable():
@@ -145,7 +178,8 @@ class DecompressReader(io.RawIOBase):
         self._fp.seek(0)
         self._decoder.reset()
         self._pending.clear()
-        self._pos = 0
+        self._pos = self._decoded_from = 0
+        self._barrier = None
         self._eof = False
 
     def _skip(self, count: int) -> None:

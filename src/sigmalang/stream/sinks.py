@@ -5,7 +5,8 @@
 - ``YieldSink``: chunks handed to the caller in order (push decoding, pipes);
   streams whose chunks are read again keep a ring of their latest output.
 - ``FileSink``: a regular file; workers write each chunk at its place
-  (``os.pwrite``), so nothing waits in memory for its turn.
+  (``os.pwrite``), so nothing waits in memory for its turn, and copies read
+  the file back (``os.pread``) when it is open for reading too.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ except ImportError:  # Windows: no pwrite either, so FileSink is never used
 from ..buffers import Buffer
 from ..codecs.chunk import PendingReference, decode_chunk, decode_chunk_into
 from ..codecs.reference import History, HistoryRing, OutputHistory
-from ..format.parser import StreamStart
 from .driver import ChunkJob, Payload
 
 
@@ -35,8 +35,8 @@ class BufferSink:
     def __init__(self, out: memoryview) -> None:
         self._out = out
 
-    def history(self, start: StreamStart, stream_start: int) -> History | None:
-        return OutputHistory(self._out, stream_start, start.window) if start.window else None
+    def history(self, offset: int, window: int, stream_start: int, position: int) -> History | None:
+        return OutputHistory(self._out, stream_start, window) if window else None
 
     def decode(self, job: ChunkJob) -> Payload:
         return decode_chunk_into(job.glyph, self._slice(job), job.context)
@@ -63,10 +63,10 @@ class YieldSink:
     def __init__(self, referenced: dict[int, bool] | None = None) -> None:
         self.referenced = referenced
 
-    def history(self, start: StreamStart, stream_start: int) -> History | None:
-        if not start.window or (self.referenced is not None and not self.referenced.get(start.offset, True)):
+    def history(self, offset: int, window: int, stream_start: int, position: int) -> History | None:
+        if not window or (self.referenced is not None and not self.referenced.get(offset, True)):
             return None
-        return HistoryRing(start.window)
+        return HistoryRing(window, position)
 
     def decode(self, job: ChunkJob) -> Payload:
         return decode_chunk(job.glyph, job.context)
@@ -89,20 +89,29 @@ class YieldSink:
 class FileSink(YieldSink):
     """Writes each chunk at its place in a regular file (the one at ``fd``, from offset ``base``).
 
-    Chunks of streams that keep history go through it in stream order, and
-    are written then; all others are written by the workers.
+    With ``reads_back`` (the file is open for reading too), copies and primes
+    read the output from the file itself, and the workers write every chunk
+    but REFERENCE ones (resolved, then written, in stream order). Otherwise
+    chunks of streams that keep history go through a ring in stream order and
+    are written then.
     """
 
     holds_output = False
 
-    def __init__(self, fd: int, base: int, referenced: dict[int, bool] | None = None) -> None:
+    def __init__(self, fd: int, base: int, referenced: dict[int, bool] | None = None, *, reads_back: bool = False) -> None:
         super().__init__(referenced)
         self.fd = fd
         self.base = base
+        self.reads_back = reads_back
+
+    def history(self, offset: int, window: int, stream_start: int, position: int) -> History | None:
+        if self.reads_back and window:
+            return FileHistory(self.fd, self.base + stream_start, window)
+        return super().history(offset, window, stream_start, position)
 
     def decode(self, job: ChunkJob) -> Payload:
         out = decode_chunk(job.glyph, job.context)
-        if job.history is not None or isinstance(out, PendingReference):
+        if isinstance(out, PendingReference) or (job.history is not None and not self.reads_back):
             return out
         self._write_at(job.raw_offset, out)
         return None
@@ -119,6 +128,36 @@ class FileSink(YieldSink):
             written += os.pwrite(self.fd, out[written:], self.base + raw_offset + written)
 
 
+class FileHistory:
+    """A stream's earlier output read back from the file it was written to.
+
+    Chunks are complete on disk before any later chunk's copies are resolved
+    (the decode driver finishes chunks in stream order), so nothing of the
+    window needs to stay in memory.
+    """
+
+    def __init__(self, fd: int, base: int, window: int) -> None:
+        self.fd = fd
+        self.base = base  # file offset of the stream's first raw byte
+        self.window = window
+
+    def read_into(self, position: int, out: memoryview) -> None:
+        done = 0
+        while done < len(out):
+            n = os.preadv(self.fd, [out[done:]], self.base + position + done)
+            if n <= 0:
+                raise ValueError(f"bytes {position}..{position + len(out)} are not in the output file")
+            done += n
+
+    def read(self, position: int, length: int) -> Buffer:
+        out = bytearray(length)
+        self.read_into(position, memoryview(out))
+        return out
+
+    def append(self, data: Buffer) -> None:
+        """Nothing to keep: the workers write the output in place."""
+
+
 def file_sink(dst: BinaryIO, referenced: dict[int, bool] | None) -> FileSink | None:
     """A FileSink for a regular file opened for writing, else None."""
     if fcntl is None or not hasattr(os, "pwrite"):
@@ -127,11 +166,13 @@ def file_sink(dst: BinaryIO, referenced: dict[int, bool] | None) -> FileSink | N
         fd = dst.fileno()
         regular = stat.S_ISREG(os.fstat(fd).st_mode)
         # With O_APPEND, Linux ignores pwrite's offset and appends: write in order then.
-        appending = bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND)
+        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+        appending = bool(flags & os.O_APPEND)
+        reads_back = flags & os.O_ACCMODE == os.O_RDWR and hasattr(os, "preadv")
         dst.flush()
         base = dst.tell()
     except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
         return None
     if not regular or appending:
         return None
-    return FileSink(fd, base, referenced)
+    return FileSink(fd, base, referenced, reads_back=reads_back)

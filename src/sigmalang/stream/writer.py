@@ -15,7 +15,14 @@ from ..buffers import Buffer
 from ..codecs.chunk import EncodedChunk
 from ..codecs.reference import Copy
 from ..format.constants import CHUNK_CONTINUES, CHUNK_PRIMED, CHUNK_SHARED, GLYPH_INDEX, stream_header
-from ..format.glyphs import IndexBuilder, chunk_fields, chunk_glyph_head, encode_end_glyph, encode_glyph
+from ..format.glyphs import (
+    IndexBuilder,
+    chunk_fields,
+    chunk_glyph_head,
+    encode_depends_glyph,
+    encode_end_glyph,
+    encode_glyph,
+)
 from .stats import StreamStats
 
 Write = Callable[[Buffer], object]
@@ -29,6 +36,8 @@ class GlyphWriter:
         self._index = IndexBuilder()
         self._checksums = xxhash.xxh3_64()
         self._total_raw = 0
+        self._chunk_segments: list[int] = []  # each chunk's segment ordinal
+        self._segment_lows: list[int] = []  # each segment's earliest segment its chunks read
         header = stream_header(reference_window.bit_length() - 1 if reference_window else 0)
         self._checksums.update(header)  # END's checksum covers the header too
         self._emit(header)
@@ -40,15 +49,17 @@ class GlyphWriter:
         earlier output it reads, which the INDEX lists as referenced."""
         flags = (CHUNK_CONTINUES if continues else 0) | (CHUNK_SHARED if chunk.shared else 0)
         position = self._total_raw
-        for copy in copies or ():
-            source = position + copy.start - copy.distance
-            self._index.add_reference(source, source + copy.length)
+        if not continues:
+            self._segment_lows.append(len(self._segment_lows))
+        reads = [(position + copy.start - copy.distance, copy.length) for copy in copies or ()]
         distance = None
         if prime is not None:
             flags |= CHUNK_PRIMED
-            start, length = prime
-            self._index.add_reference(start, start + length)
-            distance = (position - start, length)
+            reads.append(prime)
+            distance = (position - prime[0], prime[1])
+        for start, length in reads:
+            self._reads(start, length)
+        self._chunk_segments.append(len(self._segment_lows) - 1)
         self._index.add_chunk(self.offset, chunk.raw_length, continues)
         fields = chunk_fields(flags, chunk.strategy, chunk.params, chunk.raw_length, distance)
         self._emit(chunk_glyph_head(fields, chunk.checksum, chunk.data_digest, len(chunk.data)))
@@ -56,6 +67,13 @@ class GlyphWriter:
         self._checksums.update(chunk.checksum.to_bytes(8, "little"))
         self._total_raw += chunk.raw_length
         self._count(chunk)
+
+    def _reads(self, start: int, length: int) -> None:
+        """The chunk being written reads raw bytes ``start .. start + length`` of earlier
+        chunks: the INDEX lists them, and its segment depends on theirs."""
+        first = self._index.add_reference(start, start + length)
+        segment = len(self._segment_lows) - 1
+        self._segment_lows[segment] = min(self._segment_lows[segment], self._chunk_segments[first])
 
     def _count(self, chunk: EncodedChunk) -> None:
         stats = self.stats
@@ -69,11 +87,13 @@ class GlyphWriter:
             stats.kinds[chunk.kind.value] += 1
 
     def finish(self) -> None:
-        """Write the INDEX and END glyphs."""
+        """Write the INDEX glyph, the DEPENDS glyph when chunks read earlier ones, and END."""
         index_offset = self.offset
         index = self._index.payload()
         self._checksums.update(index)  # END's checksum covers the INDEX too
         self._emit(encode_glyph(GLYPH_INDEX, index))
+        if self._index.referenced:
+            self._emit(encode_depends_glyph(self._segment_lows))
         chunks = len(self._index.chunk_offsets)
         self._emit(encode_end_glyph(self._total_raw, chunks, self._checksums.intdigest(), index_offset, self.offset))
 
