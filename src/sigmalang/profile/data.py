@@ -4,12 +4,15 @@
 running at hundreds of MB/s. So a profile generates a *cycle* of distinct
 pieces once (10 MiB in 256 KiB pieces, written to a file that every child
 process loads), and each child streams that cycle over and over, stamping the
-running piece number into the first 8 bytes of every piece so that no two
-pieces of the stream are identical. The cycle is longer than the largest chunk
-(4 MiB) and than zstd's match window up to level 19 (8 MiB), so neither
-compressor can find the repetition within a chunk or window. A coder that
-keeps context across chunks for more than 10 MiB would see it, so a profile's
-ratio is no compression benchmark: ``sigmalang bench`` measures ratios.
+running piece number into the first 8 bytes of every piece, and its low byte
+into every STRIDE-th byte of it, so that no two pieces of the stream are
+identical and no run of more than STRIDE bytes repeats from one lap to the
+next. The cycle is longer than the largest chunk (4 MiB) and than zstd's
+match window up to level 19 (8 MiB), and REFERENCE copies are at least
+``longrange.MIN_COPY`` bytes, so neither finds the repetition: the work per
+MiB is that of data that does not repeat. The stamps cost some ratio on very
+compressible kinds, so a profile's ratio is no compression benchmark:
+``sigmalang bench`` measures ratios.
 
 A user file (``--data PATH``) is repeated as is, from its start, to the size.
 """
@@ -25,6 +28,9 @@ from typing import Callable
 PIECE = 256 << 10
 CYCLE = 10 << 20
 STAMP = 8
+#: Every STRIDE-th byte of a piece carries the low byte of its running number
+#: (shorter than the long-range matcher's shortest copy, so no copy spans two laps).
+STRIDE = 128
 
 KIND_NAMES = ("mixed", "text", "numeric", "random")
 
@@ -102,6 +108,7 @@ class CycleStream(io.RawIOBase):
         while filled < len(view) and self._left:
             piece = self._pieces[self._piece % len(self._pieces)]
             if self._pos == 0:
+                piece[STAMP::STRIDE] = bytes((self._piece & 0xFF,)) * len(range(STAMP, len(piece), STRIDE))
                 piece[:STAMP] = self._piece.to_bytes(STAMP, "little")
             n = min(len(view) - filled, len(piece) - self._pos, self._left)
             view[filled : filled + n] = piece[self._pos : self._pos + n]

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import os
 import stat
 import time
-from typing import BinaryIO, Iterable
+from typing import TYPE_CHECKING, BinaryIO, Iterable
 
 from ..buffers import Buffer
 from ..codecs.longrange import BufferSource
-from ..parallel import StreamingPlan
 from ..pool import BufferPool
 from ..settings import DEFAULT_LEVEL, DEFAULT_THREADS, EncoderSettings
 from .frame import FrameWriter
-from .planning import SAMPLE_CHUNKS, plan_threads
 from .reader import Chunk, ChunkSource
 from .stats import StreamStats
+
+if TYPE_CHECKING:
+    from ..parallel import StreamingPlan
 
 
 class StreamingEncoder:
@@ -100,6 +100,10 @@ class StreamingEncoder:
         self.last_plan = None
         if self.settings.threads == 0 and threads > 1:
             # Measure the encoder on the first chunks and let the planner choose.
+            # Imported here: the parallel engine is needed only to plan (and costs
+            # memory and start-up time in every process that imports sigmalang).
+            from .planning import SAMPLE_CHUNKS, plan_threads
+
             sample = source.sample(SAMPLE_CHUNKS)
             if len(sample) == SAMPLE_CHUNKS:
                 threads, self.last_plan = plan_threads(sample, self.settings, chunk_count or None)
@@ -130,6 +134,8 @@ class StreamingEncoder:
 
     async def encode_file_async(self, src_path: str | os.PathLike[str], dst_path: str | os.PathLike[str]) -> StreamStats:
         """``encode_file`` on a worker thread, so an event loop keeps running."""
+        import asyncio  # here: it imports ssl and sockets, which a compressor otherwise never needs
+
         return await asyncio.to_thread(self.encode_file, src_path, dst_path)
 
     # -- statistics ----------------------------------------------------------
