@@ -1,4 +1,4 @@
-from sigmalang.profile.data import PIECE, CycleStream, FileCycle, read_all
+from sigmalang.profile.data import PIECE, STRIDE, CycleStream, FileCycle, read_all
 
 
 def test_cycle_stream_gives_exactly_the_size_asked_and_stamps_every_piece():
@@ -8,9 +8,13 @@ def test_cycle_stream_gives_exactly_the_size_asked_and_stamps_every_piece():
     assert len(data) == total
     for i in range(5):
         assert data[i * PIECE : i * PIECE + 8] == i.to_bytes(8, "little")
-    # Same piece content after the stamp, different stamp: the repeats are not identical.
-    assert data[8:PIECE] == data[2 * PIECE + 8 : 3 * PIECE]
-    assert data[:PIECE] != data[2 * PIECE : 3 * PIECE]
+    # The same piece one lap later differs every STRIDE bytes (its stamps) and nowhere else:
+    # no run longer than STRIDE repeats, so no REFERENCE copy spans two laps.
+    first, again = data[:PIECE], data[2 * PIECE : 3 * PIECE]
+    differ = [k for k in range(PIECE) if first[k] != again[k]]
+    assert differ[:2] == [0, 1] or differ[0] == 0  # the running number
+    body = [k for k in differ if k >= 8]
+    assert body == list(range(8, PIECE, STRIDE))
 
 
 def test_cycle_stream_ends_with_zero():
