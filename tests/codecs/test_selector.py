@@ -103,3 +103,27 @@ def test_detector_off_means_plain_zstd_for_every_chunk():
     fixed = AdaptiveCompressionSelector(3, adaptive=False)
     choice = fixed.choose(corpus.int_counters(MIB))
     assert (choice.strategy, choice.kind) == (Strategy.PATTERN, None)
+
+
+def test_numeric_chunks_continuing_a_segment_reuse_its_measured_choice(monkeypatch):
+    from sigmalang.codecs.context import EncodeContext
+
+    counters, floats = corpus.int_counters(1 << 20), corpus.float_series(1 << 20)
+    context = EncodeContext(8 << 20, False)
+    trials = []
+    real = AdaptiveCompressionSelector._trial
+
+    def counting(self, raw, detection, candidates):
+        trials.append(detection.subtype)
+        return real(self, raw, detection, candidates)
+
+    monkeypatch.setattr(AdaptiveCompressionSelector, "_trial", counting)
+    select = AdaptiveCompressionSelector(3)
+    first = select.encode(counters[: 1 << 19], context)[1]
+    again = select.encode(counters[1 << 19 :], context)[1]
+    other = select.encode(floats, context)[1]
+    assert again == first and first.strategy is Strategy.DELTA
+    assert len(trials) == 2 and trials[0] != trials[1]  # the counters once, the floats once
+    assert other.kind is DataKind.NUMERIC
+    assert select.encode(counters[: 1 << 19])[1] == first  # a chunk on its own is measured again
+    assert len(trials) == 3

@@ -10,7 +10,7 @@ each chunk ends.
 
 from __future__ import annotations
 
-from typing import IO, cast
+from typing import IO, Any, cast
 
 import zstandard
 
@@ -62,6 +62,8 @@ class EncodeContext:
         self.primed = prime is not None
         #: The frame's level, once its first chunk has gone in (that chunk carries the prime).
         self.level: int | None = None
+        #: Choices the selector measured for this segment, by (kind, subtype, width) of the data.
+        self.choices: dict[object, Any] = {}
 
     @property
     def started(self) -> bool:

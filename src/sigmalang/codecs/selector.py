@@ -110,6 +110,25 @@ class AdaptiveCompressionSelector:
             return self._level_trial(raw, detection)
         return Choice(Strategy.PATTERN, self.level, kind=kind, reason=f"{kind.value} {detection.subtype}".strip())
 
+    def _choose_in(self, context: EncodeContext | None, raw: Buffer, detection: Detection | None) -> Choice:
+        """``choose`` for a chunk of a segment: a numeric chunk continuing the segment
+        takes the transform measured on its segment's first chunk of the same kind
+        (a segment of one array holds one kind of numbers; a trial per chunk cost
+        several compressions of a sample each), unless the detector reads it as
+        another kind of numbers."""
+        if context is None:
+            return self.choose(raw, detection=detection)
+        if detection is None and self.adaptive and len(raw):
+            detection = self.detector.detect(raw)
+        key = (detection.kind, detection.subtype, detection.width) if detection is not None else None
+        known = context.choices.get(key) if key is not None and key[0] is DataKind.NUMERIC else None
+        if known is not None:
+            return known
+        choice = self.choose(raw, sets_level=not context.started, detection=detection)
+        if key is not None and key[0] is DataKind.NUMERIC:
+            context.choices[key] = choice
+        return choice
+
     def _level_trial(self, raw: Buffer, detection: Detection) -> Choice:
         """zstd at the selector's level or at FAST_LEVEL, whichever makes a sample smaller.
 
@@ -159,7 +178,7 @@ class AdaptiveCompressionSelector:
         can exceed its raw size only by zstd's framing (3 bytes per 128 KiB
         block), and only if a chunk of low sampled entropy does not compress.
         """
-        choice = self.choose(raw, sets_level=context is None or not context.started, detection=detection)
+        choice = self._choose_in(context, raw, detection)
         shareable = len(raw) >= MIN_SHARED_CHUNK and choice.kind is not DataKind.INCOMPRESSIBLE
         if context is not None and shareable and choice.strategy is not Strategy.RAW:
             if choice.strategy is Strategy.DELTA:
