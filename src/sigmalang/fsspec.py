@@ -82,7 +82,7 @@ class AfterImport:
             spec = find_spec(fullname, path, target) if find_spec is not None else None
             if spec is not None:
                 if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                    spec.loader = _LoaderThen(spec.loader, self.action)  # type: ignore[assignment]
+                    spec.loader = _LoaderThen(spec.loader, self.action)
                 return spec
         return None
 

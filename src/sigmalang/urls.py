@@ -44,4 +44,4 @@ def url_to_fs(url: str) -> tuple[AbstractFileSystem, str]:
 def open_url(url: str, mode: str) -> BinaryIO:
     """A binary file object for ``url`` in ``mode`` ("rb", "wb", "ab", "xb")."""
     fs, path = url_to_fs(url)
-    return fs.open(path, mode)  # type: ignore[no-any-return]
+    return fs.open(path, mode)

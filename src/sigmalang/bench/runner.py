@@ -175,7 +175,8 @@ def run_bench(inputs: list[BenchInput], settings: BenchSettings, progress: Progr
                 results += _cli_rows(item, settings, threads, size, tmp, say)
         # Capped rows measured a prefix of the input: not comparable, so not on the frontier.
         whole = [r for r in results if not r["capped"]]
-        on_frontier = {id(whole[i]) for i in frontier([(r["compress_mb_s"]["best"], r["ratio"]) for r in whole])}  # type: ignore[index]
+        points = [(float(r["compress_mb_s"]["best"]), float(r["ratio"])) for r in whole]  # type: ignore[index, arg-type]
+        on_frontier = {id(whole[i]) for i in frontier(points)}
         for r in results:
             r["pareto"] = id(r) in on_frontier
         documents.append({"name": item.name, "path": item.path, "bytes": size, "numeric": item.numeric, "results": results})

@@ -8,6 +8,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import cast
 
 from ..bench.plot import plot_pareto
 from ..bench.report import print_bench
@@ -77,12 +78,13 @@ def main(argv: list[str]) -> int:
     if args.plot is not None:
         files: list[str] = []
         skipped = None
-        for i, item in enumerate(doc["inputs"]):  # type: ignore[attr-defined]
+        items = cast("list[dict[str, object]]", doc["inputs"])
+        for i, item in enumerate(items):
             target = args.plot if i == 0 else args.plot.with_name(f"{args.plot.stem}-{i + 1}.png")
             made, skipped = plot_pareto(item, target)
             files += made
         doc["charts"] = {"files": files, "skipped": skipped}
-    print_bench(doc, console)  # type: ignore[arg-type]
+    print_bench(doc, console)
     if args.json is not None:
         args.json.write_text(json.dumps(doc, indent=1))
         console.print(f"wrote {args.json}")

@@ -9,6 +9,8 @@ from typing import BinaryIO, Callable, Iterator
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
+from ..stream.reader import read_some
+
 #: Inputs smaller than this finish too fast for a bar to help.
 MIN_BYTES_FOR_BAR = 32 * 1024 * 1024
 
@@ -21,7 +23,7 @@ class CountingReader:
         self._advance = advance
 
     def readinto(self, b: memoryview) -> int:
-        n = self._raw.readinto(b)
+        n = read_some(self._raw, b)
         if n:
             self._advance(n)
         return n or 0
