@@ -8,22 +8,27 @@ from hypothesis import strategies as st
 from sigmalang import FormatError, Strategy, corpus
 from sigmalang.codecs import transforms
 from sigmalang.codecs.delta import DeltaCodec
-from sigmalang.codecs.transforms import VALID_TRANSFORMS, Transform, apply, undo
+from sigmalang.codecs.transforms import VALID_TRANSFORMS, Transform, apply, transformed_length, undo, valid
 from sigmalang.codecs.zstd import ZstdCodec
 
 CODEC = DeltaCodec(ZstdCodec())
-widths = st.sampled_from(transforms.WIDTHS)
+#: Every (width, transform) the format allows.
+choices = st.sampled_from([(w, t) for w in transforms.WIDTHS for t in VALID_TRANSFORMS if valid(w, t)])
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.binary(max_size=3000), widths, st.sampled_from(VALID_TRANSFORMS))
-def test_transforms_round_trip_any_bytes(data, width, transform):
-    assert bytes(undo(apply(data, width, transform), width, transform)) == data
+@settings(max_examples=250, deadline=None)
+@given(st.binary(max_size=3000), choices)
+def test_transforms_round_trip_any_bytes(data, choice):
+    width, transform = choice
+    transformed = apply(data, width, transform)
+    assert len(transformed) == transformed_length(len(data), width, transform)
+    assert bytes(undo(transformed, width, transform, len(data))) == data
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.binary(min_size=1, max_size=3000), widths, st.sampled_from(VALID_TRANSFORMS), st.integers(1, 19))
-def test_delta_codec_round_trips_with_tails_of_any_length(data, width, transform, level):
+@given(st.binary(min_size=1, max_size=3000), choices, st.integers(1, 19))
+def test_delta_codec_round_trips_with_tails_of_any_length(data, choice, level):
+    width, transform = choice
     encoded = CODEC.encode(data, level, width, transform)
     assert encoded.strategy is Strategy.DELTA
     assert encoded.params == bytes((width, int(transform)))
@@ -56,7 +61,9 @@ def test_delta_and_shuffle_shrink_integer_counters_far_below_plain_zstd():
     assert shuffled * 2 < plain
 
 
-@pytest.mark.parametrize("params", [b"", b"\x03\x05", b"\x04\x03", b"\x04\x00", b"\x04\x05\x00"])
+@pytest.mark.parametrize(
+    "params", [b"", b"\x03\x05", b"\x04\x03", b"\x04\x00", b"\x04\x05\x00", b"\x02\x08", b"\x01\x0c", b"\x08\x0a", b"\x08\x10"]
+)
 def test_bad_parameters_are_rejected(params):
     with pytest.raises(ValueError):
         CODEC.parse_params(params)

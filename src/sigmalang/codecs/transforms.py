@@ -1,10 +1,11 @@
-"""Reversible transforms of fixed-width numeric data: delta or xor between elements, byte shuffle.
+"""Reversible transforms of fixed-width numeric data: delta or xor between elements,
+decimal floats as integers (``decimal.py``), byte shuffle.
 
 Each works on any byte string: the part that is not a whole number of
 elements (the tail) is left untouched, so every input round-trips exactly.
 Which transform pays depends on the data (shuffle doubles the ratio of int32
-counters but lowers it for quantised float64 whose whole values repeat), so
-the selector measures candidates rather than assuming.
+counters but lowers it where whole values repeat), so the selector measures
+candidates rather than assuming.
 """
 
 from __future__ import annotations
@@ -14,18 +15,22 @@ import enum
 import numpy as np
 
 from ..buffers import Buffer
+from . import decimal
 
 WIDTHS = (1, 2, 4, 8)
 UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 
 class Transform(enum.IntFlag):
-    """The DELTA parameter's mask: bit 0 delta (wrapping subtraction), bit 1 xor, bit 2 byte shuffle."""
+    """The DELTA parameter's mask: bit 0 delta (wrapping subtraction), bit 1 xor, bit 2 byte
+    shuffle, bit 3 decimal floats (float32 or float64 elements as integers; with bit 0,
+    differences of the integers)."""
 
     NONE = 0
     DELTA = 1
     XOR = 2
     SHUFFLE = 4
+    DECIMAL = 8
 
 
 VALID_TRANSFORMS = (
@@ -34,7 +39,25 @@ VALID_TRANSFORMS = (
     Transform.XOR,
     Transform.DELTA | Transform.SHUFFLE,
     Transform.XOR | Transform.SHUFFLE,
+    Transform.DECIMAL,
+    Transform.DECIMAL | Transform.SHUFFLE,
+    Transform.DECIMAL | Transform.DELTA,
+    Transform.DECIMAL | Transform.DELTA | Transform.SHUFFLE,
 )
+#: Element widths DECIMAL works on: float32 and float64.
+DECIMAL_WIDTHS = (4, 8)
+
+
+def valid(width: int, transform: int) -> bool:
+    """Whether DELTA's parameters name a transform this version can undo."""
+    if width not in WIDTHS or transform not in [int(t) for t in VALID_TRANSFORMS]:
+        return False
+    return width in DECIMAL_WIDTHS or not transform & Transform.DECIMAL
+
+
+def transformed_length(length: int, width: int, transform: Transform) -> int:
+    """Bytes ``apply`` makes of ``length`` bytes: the same, plus DECIMAL's exponents and bitmap."""
+    return length + decimal.header_length(length // width) if transform & Transform.DECIMAL else length
 
 
 def _elements(data: Buffer, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -46,6 +69,8 @@ def _elements(data: Buffer, width: int) -> tuple[np.ndarray, np.ndarray]:
 
 def apply(data: Buffer, width: int, transform: Transform) -> bytes | Buffer:
     """``data`` transformed: differences (or xors) of neighbouring elements, then shuffled."""
+    if transform & Transform.DECIMAL:
+        return _apply_decimal(data, width, transform)
     values, tail = _elements(data, width)
     if transform & (Transform.DELTA | Transform.XOR):
         out = values.copy()
@@ -60,25 +85,52 @@ def apply(data: Buffer, width: int, transform: Transform) -> bytes | Buffer:
     return values.view(np.uint8).reshape(-1, width).T.tobytes() + tail.tobytes()
 
 
-def undo(data: Buffer, width: int, transform: Transform) -> bytes:
-    out = bytearray(len(data))
+def _apply_decimal(data: Buffer, width: int, transform: Transform) -> bytearray:
+    """DECIMAL's layout: exponents, exception bitmap, slots (shuffled or not), tail."""
+    values, tail = _elements(data, width)
+    exponents, bitmap, slots = decimal.encode(values.view(decimal.FLOAT[width]), bool(transform & Transform.DELTA))
+    out = bytearray(transformed_length(len(data), width, transform))
+    dst = np.frombuffer(out, dtype=np.uint8)
+    at = exponents.size + bitmap.size
+    dst[: exponents.size] = exponents
+    dst[exponents.size : at] = bitmap
+    body = values.size * width
+    if transform & Transform.SHUFFLE:
+        dst[at : at + body].reshape(width, -1)[...] = slots.view(np.uint8).reshape(-1, width).T
+    else:
+        dst[at : at + body] = slots.view(np.uint8)
+    dst[at + body :] = tail
+    return out
+
+
+def undo(data: Buffer, width: int, transform: Transform, length: int | None = None) -> bytes:
+    """``apply`` undone; ``length`` is the original's (that of ``data`` unless DECIMAL)."""
+    out = bytearray(len(data) if length is None else length)
     undo_into(data, width, transform, memoryview(out))
     return bytes(out)
 
 
 def undo_into(data: Buffer, width: int, transform: Transform, out: memoryview) -> None:
-    """Undo ``transform`` writing straight into ``out`` (same length as ``data``):
-    one strided copy to unshuffle, then the running sum or xor in place."""
+    """Undo ``transform`` writing straight into ``out`` (``data`` is ``transformed_length``
+    of it): one strided copy to unshuffle, then the running sum or xor, or the
+    decimal integers turned back into floats, in place."""
     src = np.frombuffer(data, dtype=np.uint8)
     dst = np.frombuffer(out, dtype=np.uint8)
-    body = src.size - src.size % width
+    if len(data) != transformed_length(len(out), width, transform):
+        raise ValueError(f"{len(data)} transformed bytes cannot decode to {len(out)}")
+    body = dst.size - dst.size % width
+    header = src.size - dst.size  # DECIMAL's exponents and bitmap, else nothing
+    exponents, bitmap = src[: -(-(body // width) // decimal.BLOCK)], src[:header]
+    bitmap, src = bitmap[exponents.size :], src[header:]
     if transform & Transform.SHUFFLE:
         dst[:body].reshape(-1, width)[...] = src[:body].reshape(width, -1).T
     else:
         dst[:body] = src[:body]
     dst[body:] = src[body:]
     values = dst[:body].view(np.dtype(UINT[width]).newbyteorder("<"))
-    if transform & Transform.DELTA:
+    if transform & Transform.DECIMAL:
+        decimal.decode(exponents, bitmap, values, bool(transform & Transform.DELTA))
+    elif transform & Transform.DELTA:
         np.cumsum(values, dtype=values.dtype, out=values)
     elif transform & Transform.XOR:
         np.bitwise_xor.accumulate(values, out=values)
