@@ -6,6 +6,7 @@ import pytest
 from sigmalang import Strategy, corpus
 from sigmalang.codecs.transforms import Transform
 from sigmalang.codecs.detect import DataKind
+from sigmalang.codecs.delta import DeltaCodec
 from sigmalang.codecs.selector import AdaptiveCompressionSelector
 
 MIB = 1 << 20
@@ -65,11 +66,35 @@ def test_integer_counters_get_delta_and_shuffle_by_measurement():
     assert "trial" in choice.reason
 
 
-def test_quantised_floats_are_not_shuffled_when_that_hurts():
-    choice = SELECT.choose(corpus.float_series(MIB))
-    assert choice.kind is DataKind.NUMERIC
-    # Measured: whole 8-byte values repeat, so shuffling loses; plain delta or zstd wins.
-    assert not (choice.strategy is Strategy.DELTA and choice.transform & Transform.SHUFFLE)
+def _float_column(name: str, count: int = 1 << 17) -> bytes:
+    rng = np.random.default_rng(1)
+    columns = {
+        "prices": np.round(100 + np.cumsum(rng.normal(0, 0.05, count)), 2),  # decimals that drift
+        "sensor": 20 + 5 * np.sin(np.arange(count) / 500) + rng.normal(0, 0.01, count),  # results of arithmetic
+        "levels": rng.choice(rng.random(200) * 100, count),  # a few full-precision values, repeated
+    }
+    return columns[name].astype("<f8").tobytes()
+
+
+def test_decimal_floats_get_the_decimal_transform_by_measurement():
+    choice = SELECT.choose(_float_column("prices"))
+    assert (choice.strategy, choice.width, choice.kind) == (Strategy.DELTA, 8, DataKind.NUMERIC)
+    assert choice.transform & Transform.DECIMAL and "trial" in choice.reason
+    encoded, _ = SELECT.encode(corpus.float_series(MIB))
+    assert encoded.strategy is Strategy.DELTA and DeltaCodec.parse_params(encoded.params)[1] & Transform.DECIMAL
+
+
+def test_floats_from_arithmetic_get_a_bitwise_transform_not_decimal():
+    choice = SELECT.choose(_float_column("sensor"))
+    assert choice.strategy is Strategy.DELTA and choice.transform & Transform.SHUFFLE
+    assert not choice.transform & Transform.DECIMAL
+
+
+def test_repeated_float_values_keep_plain_zstd():
+    # Whole 8-byte values repeat: zstd's matches beat every transform by more than the margin.
+    choice = SELECT.choose(_float_column("levels"))
+    assert (choice.strategy, choice.kind) == (Strategy.PATTERN, DataKind.NUMERIC)
+    assert "plain zstd smallest" in choice.reason
 
 
 def test_periodic_signal_keeps_plain_zstd_when_the_whole_chunk_says_so():

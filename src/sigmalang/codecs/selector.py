@@ -17,7 +17,7 @@ from ..format.constants import Strategy
 from .base import Encoded
 from .context import EncodeContext
 from .delta import DeltaCodec
-from .transforms import Transform
+from .transforms import DECIMAL_WIDTHS, Transform
 from .detect import DataKind, Detection, KindDetector
 from .zstd import ZstdCodec
 from .raw import RawCodec
@@ -51,6 +51,18 @@ _NUMERIC_TRANSFORMS = (
     Transform.DELTA | Transform.SHUFFLE,
     Transform.SHUFFLE,
     Transform.DELTA,
+)
+#: Candidates tried on chunks the detector reads as float32 or float64: decimals as
+#: integers (plain, differences, unshuffled for columns whose values repeat), and
+#: xor of neighbours for floats that are results of arithmetic (``benchmarks/floats.py``
+#: shows which wins on which data).
+_FLOAT_TRANSFORMS = (
+    Transform.DECIMAL | Transform.SHUFFLE,
+    Transform.DECIMAL | Transform.DELTA | Transform.SHUFFLE,
+    Transform.DECIMAL,
+    Transform.XOR | Transform.SHUFFLE,
+    Transform.DELTA | Transform.SHUFFLE,
+    Transform.SHUFFLE,
 )
 
 
@@ -103,7 +115,7 @@ class AdaptiveCompressionSelector:
             level = min(self.level, INCOMPRESSIBLE_LEVEL)
             return Choice(Strategy.PATTERN, level, kind=kind, reason=f"{detection.subtype}: fast attempt at level {level}")
         if kind is DataKind.NUMERIC:
-            return self._trial(raw, detection, self._numeric_candidates(detection.width))
+            return self._trial(raw, detection, self._numeric_candidates(detection.width, detection.subtype))
         if self.trial and kind is DataKind.BINARY:
             return self._trial(raw, detection, self._numeric_candidates(detection.features.numeric_width or 4))
         if kind in _LEVEL_TRIAL_KINDS and sets_level and self.level > FAST_LEVEL:
@@ -146,8 +158,9 @@ class AdaptiveCompressionSelector:
         return Choice(Strategy.PATTERN, level, kind=detection.kind, reason=reason)
 
     @staticmethod
-    def _numeric_candidates(width: int) -> list[tuple[int, Transform]]:
-        return [(width, t) for t in _NUMERIC_TRANSFORMS]
+    def _numeric_candidates(width: int, subtype: str = "") -> list[tuple[int, Transform]]:
+        floats = subtype.startswith("float") and width in DECIMAL_WIDTHS
+        return [(width, t) for t in (_FLOAT_TRANSFORMS if floats else _NUMERIC_TRANSFORMS)]
 
     def _trial(self, raw: Buffer, detection: Detection, candidates: list[tuple[int, Transform]]) -> Choice:
         sample = _middle(raw, TRIAL_SAMPLE, 8)
