@@ -43,6 +43,10 @@ def test_nan_payloads_negative_zero_and_every_other_bit_pattern_survive(words, t
     assert bytes(CODEC.decode(encoded.params, encoded.data, len(data))) == data
 
 
+def _unzigzag(slots: np.ndarray) -> np.ndarray:
+    return (slots >> np.uint64(1)).astype(np.int64) ^ -(slots & np.uint64(1)).astype(np.int64)
+
+
 def _decimals(count: int, seed: int = 0) -> np.ndarray:
     steps = np.random.default_rng(seed).integers(-500, 501, count)
     return np.cumsum(steps) / 1000.0
@@ -53,8 +57,7 @@ def test_decimals_become_their_integers_without_exceptions():
     exponents, bitmap, slots = decimal.encode(floats, delta=False)
     assert exponents.tolist() == [3]
     assert not bitmap.any()
-    ints = (slots >> np.uint64(1)).astype(np.int64) ^ -(slots & np.uint64(1)).astype(np.int64)  # zigzag undone
-    assert ints.tolist() == [100, 2250, -3500, 100000, 0, 7125]
+    assert _unzigzag(slots).tolist() == [100, 2250, -3500, 100000, 0, 7125]
 
 
 def test_values_that_are_not_decimals_are_marked_and_kept():
@@ -99,3 +102,13 @@ def test_transformed_bytes_of_the_wrong_length_are_rejected():
     transformed = apply(data, 8, Transform.DECIMAL)
     with pytest.raises(ValueError):
         undo(transformed[:-1], 8, Transform.DECIMAL, len(data))
+
+
+def test_with_differences_exceptions_repeat_the_integer_before_them():
+    floats = np.array([np.nan, np.nan, 1.5, np.pi, np.nan, 2.5, np.inf, 2.0], dtype="<f8")
+    exponents, bitmap, slots = decimal.encode(floats.copy(), delta=True)
+    exceptions = np.unpackbits(bitmap, count=floats.size, bitorder="little").astype(bool)
+    assert exponents.tolist() == [1] and exceptions.tolist() == [True, True, False, True, True, False, True, False]
+    assert _unzigzag(slots[~exceptions]).tolist() == [15, 10, -5]
+    data = floats.tobytes()
+    assert undo(apply(data, 8, Transform.DECIMAL | Transform.DELTA), 8, Transform.DECIMAL | Transform.DELTA, len(data)) == data

@@ -81,6 +81,18 @@ def choose_exponents(values: np.ndarray) -> np.ndarray:
     return np.argmin(bits.sum(axis=1), axis=1).astype(np.uint8)
 
 
+def _repeat_previous(ints: np.ndarray, where: np.ndarray) -> None:
+    """Give the elements at ``where`` (sorted) the integer of the last element before
+    them that is not among them (0 at the start): an exception's difference is then 0.
+    Works on the exceptions alone, which are few wherever DECIMAL pays."""
+    if not where.size:
+        return
+    starts = np.ones(where.size, dtype=bool)
+    np.not_equal(where[1:] - where[:-1], 1, out=starts[1:])
+    first = where[np.maximum.accumulate(np.where(starts, np.arange(where.size), 0))]
+    ints[where] = np.where(first > 0, ints[np.maximum(first - 1, 0)], 0)
+
+
 def encode(values: np.ndarray, delta: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(exponents, exception bitmap, slots) of little-endian float ``values``: a slot
     holds zigzag(n) (or of n minus the previous element's n, an exception counting
@@ -105,13 +117,7 @@ def encode(values: np.ndarray, delta: bool) -> tuple[np.ndarray, np.ndarray, np.
     ints = spare.view(INT[width])[:count]
     np.copyto(ints, scaled, casting="unsafe")
     if delta:
-        if exceptions.any():
-            # An exception repeats the integer before it, so its difference is 0.
-            last = np.arange(count)
-            last[exceptions] = 0
-            np.maximum.accumulate(last, out=last)
-            np.take(ints, last, out=ints, mode="clip")  # in place: last[i] <= i is never an exception
-            del last
+        _repeat_previous(ints, np.flatnonzero(exceptions))
         diffs = scaled.view(INT[width])[:count]
         diffs[:1] = ints[:1]
         np.subtract(ints[1:], ints[:-1], out=diffs[1:])
