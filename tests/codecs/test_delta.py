@@ -12,30 +12,40 @@ from sigmalang.codecs.transforms import VALID_TRANSFORMS, Transform, apply, tran
 from sigmalang.codecs.zstd import ZstdCodec
 
 CODEC = DeltaCodec(ZstdCodec())
-#: Every (width, transform) the format allows.
-choices = st.sampled_from([(w, t) for w in transforms.WIDTHS for t in VALID_TRANSFORMS if valid(w, t)])
+#: Every (width, transform, record length) the format allows (records up to 40 elements).
+choices = st.sampled_from([(w, t) for w in transforms.WIDTHS for t in VALID_TRANSFORMS if valid(w, t, 2 if t & Transform.RECORDS else 1)]).flatmap(
+    lambda wt: st.tuples(st.just(wt[0]), st.just(wt[1]), st.integers(2, 40) if wt[1] & Transform.RECORDS else st.just(1))
+)
 
 
-@settings(max_examples=250, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=3000), choices)
 def test_transforms_round_trip_any_bytes(data, choice):
-    width, transform = choice
-    transformed = apply(data, width, transform)
+    width, transform, records = choice
+    transformed = apply(data, width, transform, records)
     assert len(transformed) == transformed_length(len(data), width, transform)
-    assert bytes(undo(transformed, width, transform, len(data))) == data
+    assert bytes(undo(transformed, width, transform, len(data), records)) == data
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.binary(min_size=1, max_size=3000), choices, st.integers(1, 19))
 def test_delta_codec_round_trips_with_tails_of_any_length(data, choice, level):
-    width, transform = choice
-    encoded = CODEC.encode(data, level, width, transform)
+    width, transform, records = choice
+    encoded = CODEC.encode(data, level, width, transform, records=records)
     assert encoded.strategy is Strategy.DELTA
-    assert encoded.params == bytes((width, int(transform)))
+    assert encoded.params == bytes((width, int(transform))) + (bytes((records,)) if records > 1 else b"")
     assert bytes(CODEC.decode(encoded.params, encoded.data, len(data))) == data
     out = bytearray(len(data))
     CODEC.decode_into(encoded.params, encoded.data, memoryview(out))
     assert bytes(out) == data
+
+
+def test_records_are_regrouped_column_by_column_before_the_other_steps():
+    rows = np.array([[1, 100], [2, 200], [3, 300], [9, 9]], dtype="<u4")
+    data = rows[:3].tobytes() + rows[3, :1].tobytes() + b"xy"  # three rows, one element more, a tail
+    assert np.frombuffer(apply(data, 4, Transform.RECORDS, 2)[:-2], "<u4").tolist() == [1, 2, 3, 100, 200, 300, 9]
+    steps = np.frombuffer(apply(data, 4, Transform.RECORDS | Transform.DELTA, 2)[:-2], "<u4").tolist()
+    assert steps[:6] == [1, 1, 1, 97, 100, 100]
 
 
 def test_delta_of_counters_is_their_steps():
@@ -62,7 +72,9 @@ def test_delta_and_shuffle_shrink_integer_counters_far_below_plain_zstd():
 
 
 @pytest.mark.parametrize(
-    "params", [b"", b"\x03\x05", b"\x04\x03", b"\x04\x00", b"\x04\x05\x00", b"\x02\x08", b"\x01\x0c", b"\x08\x0a", b"\x08\x10"]
+    "params",
+    [b"", b"\x03\x05", b"\x04\x03", b"\x04\x00", b"\x04\x05\x00", b"\x02\x08", b"\x01\x0c", b"\x08\x0a", b"\x08\x20",
+     b"\x08\x10", b"\x08\x10\x01", b"\x08\x14\x00", b"\x08\x14\x05\x00", b"\x08\x1a\x03"],
 )
 def test_bad_parameters_are_rejected(params):
     with pytest.raises(ValueError):

@@ -131,3 +131,19 @@ def test_executables_are_binary_by_their_magic_number():
     detection = DETECT.detect(b"\x7fELF\x02\x01\x01" + np.arange(100_000, dtype="<i8").tobytes())
     assert detection.kind is DataKind.BINARY
     assert detection.subtype == "elf"
+
+
+def test_a_float64_table_whose_values_repeat_is_still_numbers():
+    # Few distinct values (prices to the cent, codes, levels) in rows of a few columns:
+    # no column structure strong enough for the width test, but every word is a float64.
+    rng = np.random.default_rng(3)
+    table = np.stack([rng.choice(np.round(rng.random(40) * 100, 2), 60000), rng.choice([1.0, 2.0, 3.5], 60000),
+                      np.round(rng.normal(50, 10, 60000), 1)], axis=1)
+    detection = DETECT.detect(table.tobytes())
+    assert (detection.kind, detection.subtype, detection.width) == (DataKind.NUMERIC, "float64", 8)
+    assert detection.features.float64_share > 0.99 and detection.notes == ("float64 by magnitude",)
+
+
+@pytest.mark.parametrize("kind", ["text", "json", "csv", "int", "binary", "random"])
+def test_only_floats_read_as_float64_by_magnitude(kind):
+    assert DETECT.detect(corpus.KINDS[kind](MIB, 3)).features.float64_share < 0.9

@@ -17,7 +17,7 @@ from ..format.constants import Strategy
 from .base import Encoded
 from .context import EncodeContext
 from .delta import DeltaCodec
-from .transforms import DECIMAL_WIDTHS, Transform
+from .transforms import DECIMAL_WIDTHS, Transform, record_length
 from .detect import DataKind, Detection, KindDetector
 from .zstd import ZstdCodec
 from .raw import RawCodec
@@ -76,6 +76,7 @@ class Choice:
     transform: Transform = Transform.NONE
     kind: DataKind | None = None
     reason: str = ""
+    records: int = 1  # elements per record, with Transform.RECORDS
 
 
 class AdaptiveCompressionSelector:
@@ -166,16 +167,21 @@ class AdaptiveCompressionSelector:
         sample = _middle(raw, TRIAL_SAMPLE, 8)
         trial_level = min(self.level, 3)
         plain = len(self._zstd.encode(sample, trial_level).data)
+        # Rows of several columns: the candidates regroup them by column first.
+        records = record_length(sample, candidates[0][0]) if candidates else 1
+        if records > 1:
+            candidates = [(w, t | Transform.RECORDS) for w, t in candidates] + [(candidates[0][0], Transform.RECORDS)]
         best: tuple[int, int, Transform] | None = None
         for width, transform in candidates:
-            size = len(self._delta.encode(sample, trial_level, width, transform).data)
+            size = len(self._delta.encode(sample, trial_level, width, transform, records=records).data)
             if best is None or size < best[0]:
                 best = (size, width, transform)
         kind = detection.kind
         if best is not None and best[0] * MIN_GAIN < plain:
             size, width, transform = best
             gain = plain / max(size, 1)
-            return Choice(Strategy.DELTA, self.level, width, transform, kind, f"trial: {transform!r} x{width} {gain:.2f}x smaller than zstd")
+            reason = f"trial: {transform!r} x{width}{f' in records of {records}' if records > 1 else ''} {gain:.2f}x smaller than zstd"
+            return Choice(Strategy.DELTA, self.level, width, transform, kind, reason, records)
         return Choice(Strategy.PATTERN, self.level, kind=kind, reason="trial: plain zstd smallest")
 
     # -- encoding --------------------------------------------------------------
@@ -195,12 +201,12 @@ class AdaptiveCompressionSelector:
         shareable = len(raw) >= MIN_SHARED_CHUNK and choice.kind is not DataKind.INCOMPRESSIBLE
         if context is not None and shareable and choice.strategy is not Strategy.RAW:
             if choice.strategy is Strategy.DELTA:
-                return self._delta.encode(raw, choice.level, choice.width, choice.transform, context), choice
+                return self._delta.encode(raw, choice.level, choice.width, choice.transform, context, choice.records), choice
             return self._zstd.encode(raw, choice.level, context), choice
         if choice.strategy is Strategy.PATTERN:
             encoded = self._zstd.encode(raw, choice.level)
         elif choice.strategy is Strategy.DELTA:
-            encoded = self._delta.encode(raw, choice.level, choice.width, choice.transform)
+            encoded = self._delta.encode(raw, choice.level, choice.width, choice.transform, records=choice.records)
             # A sample can miss repeats longer than itself (periodic signals): the
             # whole chunk is compressed both ways, so DELTA never loses to zstd.
             plain = self._zstd.encode(raw, choice.level)

@@ -1,5 +1,6 @@
-"""Reversible transforms of fixed-width numeric data: delta or xor between elements,
-decimal floats as integers (``decimal.py``), byte shuffle.
+"""Reversible transforms of fixed-width numeric data: records regrouped by column
+(``records.py``), decimal floats as integers (``decimal.py``), delta or xor
+between elements, byte shuffle.
 
 Each works on any byte string: the part that is not a whole number of
 elements (the tail) is left untouched, so every input round-trips exactly.
@@ -15,7 +16,7 @@ import enum
 import numpy as np
 
 from ..buffers import Buffer
-from . import decimal
+from . import decimal, records as rows
 
 WIDTHS = (1, 2, 4, 8)
 UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
@@ -24,16 +25,18 @@ UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 class Transform(enum.IntFlag):
     """The DELTA parameter's mask: bit 0 delta (wrapping subtraction), bit 1 xor, bit 2 byte
     shuffle, bit 3 decimal floats (float32 or float64 elements as integers; with bit 0,
-    differences of the integers)."""
+    differences of the integers), bit 4 records (elements regrouped column by column
+    first; the record length is a third parameter byte)."""
 
     NONE = 0
     DELTA = 1
     XOR = 2
     SHUFFLE = 4
     DECIMAL = 8
+    RECORDS = 16
 
 
-VALID_TRANSFORMS = (
+_STEPS = (
     Transform.SHUFFLE,
     Transform.DELTA,
     Transform.XOR,
@@ -44,13 +47,19 @@ VALID_TRANSFORMS = (
     Transform.DECIMAL | Transform.DELTA,
     Transform.DECIMAL | Transform.DELTA | Transform.SHUFFLE,
 )
+#: Every mask the format allows: each of the steps above, alone or after regrouping records.
+VALID_TRANSFORMS = (*_STEPS, Transform.RECORDS, *(t | Transform.RECORDS for t in _STEPS))
 #: Element widths DECIMAL works on: float32 and float64.
 DECIMAL_WIDTHS = (4, 8)
+#: Record lengths (in elements) the RECORDS parameter byte may hold.
+RECORD_LENGTHS = range(2, 256)
 
 
-def valid(width: int, transform: int) -> bool:
+def valid(width: int, transform: int, records: int = 1) -> bool:
     """Whether DELTA's parameters name a transform this version can undo."""
     if width not in WIDTHS or transform not in [int(t) for t in VALID_TRANSFORMS]:
+        return False
+    if not (records in RECORD_LENGTHS if transform & Transform.RECORDS else records == 1):
         return False
     return width in DECIMAL_WIDTHS or not transform & Transform.DECIMAL
 
@@ -60,6 +69,11 @@ def transformed_length(length: int, width: int, transform: Transform) -> int:
     return length + decimal.header_length(length // width) if transform & Transform.DECIMAL else length
 
 
+def record_length(data: Buffer, width: int) -> int:
+    """The record length (in elements) ``data`` looks laid out in, 1 for none (``records.estimate``)."""
+    return rows.estimate(_elements(data, width)[0])
+
+
 def _elements(data: Buffer, width: int) -> tuple[np.ndarray, np.ndarray]:
     """The whole elements of ``data`` as little-endian unsigned integers, and the tail bytes."""
     view = np.frombuffer(data, dtype=np.uint8)
@@ -67,8 +81,16 @@ def _elements(data: Buffer, width: int) -> tuple[np.ndarray, np.ndarray]:
     return view[:body].view(np.dtype(UINT[width]).newbyteorder("<")), view[body:]
 
 
-def apply(data: Buffer, width: int, transform: Transform) -> bytes | Buffer:
-    """``data`` transformed: differences (or xors) of neighbouring elements, then shuffled."""
+def apply(data: Buffer, width: int, transform: Transform, records: int = 1) -> bytes | Buffer:
+    """``data`` transformed: records regrouped, decimals as integers, differences (or
+    xors) of neighbouring elements, then shuffled."""
+    if transform & Transform.RECORDS:
+        values, tail = _elements(data, width)
+        grouped = bytearray(len(data))
+        view = np.frombuffer(grouped, dtype=np.uint8)
+        rows.regroup(values, records, view[: values.nbytes].view(values.dtype))
+        view[values.nbytes :] = tail
+        data, transform = grouped, transform & ~Transform.RECORDS
     if transform & Transform.DECIMAL:
         return _apply_decimal(data, width, transform)
     values, tail = _elements(data, width)
@@ -103,14 +125,27 @@ def _apply_decimal(data: Buffer, width: int, transform: Transform) -> bytearray:
     return out
 
 
-def undo(data: Buffer, width: int, transform: Transform, length: int | None = None) -> bytes:
+def undo(data: Buffer, width: int, transform: Transform, length: int | None = None, records: int = 1) -> bytes:
     """``apply`` undone; ``length`` is the original's (that of ``data`` unless DECIMAL)."""
     out = bytearray(len(data) if length is None else length)
-    undo_into(data, width, transform, memoryview(out))
+    undo_into(data, width, transform, memoryview(out), records)
     return bytes(out)
 
 
-def undo_into(data: Buffer, width: int, transform: Transform, out: memoryview) -> None:
+def undo_into(data: Buffer, width: int, transform: Transform, out: memoryview, records: int = 1) -> None:
+    """``apply`` undone into ``out``; regrouped records take one more copy, back into place."""
+    if not transform & Transform.RECORDS:
+        _undo_steps(data, width, transform, out)
+        return
+    grouped = bytearray(len(out))
+    _undo_steps(data, width, transform & ~Transform.RECORDS, memoryview(grouped))
+    values, tail = _elements(grouped, width)
+    dst = np.frombuffer(out, dtype=np.uint8)
+    rows.ungroup(values, records, dst[: values.nbytes].view(values.dtype))
+    dst[values.nbytes :] = tail
+
+
+def _undo_steps(data: Buffer, width: int, transform: Transform, out: memoryview) -> None:
     """Undo ``transform`` writing straight into ``out`` (``data`` is ``transformed_length``
     of it): one strided copy to unshuffle, then the running sum or xor, or the
     decimal integers turned back into floats, in place."""
