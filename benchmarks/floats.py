@@ -59,11 +59,14 @@ sys.path.insert(0, str(Path(__file__).parent))
 import sigmalang  # noqa: E402
 from adaptive_corpus import float_series  # noqa: E402
 from sigmalang.codecs.delta import DeltaCodec  # noqa: E402
-from sigmalang.codecs.selector import _FLOAT_TRANSFORMS  # noqa: E402
+from sigmalang.codecs.selector import _FLOAT_TRANSFORMS, AdaptiveCompressionSelector  # noqa: E402
+from sigmalang.codecs.transforms import Transform, apply  # noqa: E402
 from sigmalang.codecs.zstd import ZstdCodec  # noqa: E402
 from sigmalang.profile.timing import BestTimes, turns  # noqa: E402
 
 MIB = 1 << 20
+#: The transforms the float table forces: the selector's candidates, and decimals shuffled without differences.
+FORCED = (Transform.DECIMAL | Transform.SHUFFLE, *_FLOAT_TRANSFORMS)
 Maker = Callable[[int], "bytes | None"]
 
 
@@ -239,14 +242,27 @@ def transform_ratios(data: bytes, width: int) -> dict[str, float]:
     zstd = ZstdCodec()
     plain = len(zstd.encode(data, 3).data)
     delta = DeltaCodec(zstd)
-    return {t.name or str(int(t)): plain / len(delta.encode(data, 3, width, t).data) for t in _FLOAT_TRANSFORMS}
+    return {t.name or str(int(t)): plain / len(delta.encode(data, 3, width, t).data) for t in FORCED}
+
+
+def levels(data: bytes, rounds: int) -> str:
+    """The selector's choice for ``data`` applied to all of it, then zstd at levels 1 and 3 in
+    turns: size at 1 over size at 3, and CPU ms of each (why DELTA chunks use level 1)."""
+    choice = AdaptiveCompressionSelector(3).choose(data[: 4 * MIB])
+    if choice.strategy is not sigmalang.Strategy.DELTA:
+        return "-"
+    transformed = apply(data, choice.width, choice.transform, choice.records)
+    compressors = [(lvl, zstandard.ZstdCompressor(level=lvl)) for lvl in (1, 3)]
+    times, sizes = BestTimes(), {}
+    for lvl, compressor in turns(compressors, rounds):
+        sizes[lvl] = len(times.time(str(lvl), lambda: compressor.compress(transformed)))
+    return f"{sizes[1] / sizes[3]:.3f} ({times.best_cpu('1') * 1000:.1f} / {times.best_cpu('3') * 1000:.1f} ms)"
 
 
 def chosen(blob: bytes) -> str:
     """What the selector chose for a stream's chunks: strategy and DELTA transform, with counts."""
     from collections import Counter
 
-    from sigmalang.codecs.transforms import Transform
     from sigmalang.format.parser import ChunkGlyph, GlyphParser
 
     parser = GlyphParser()
@@ -305,7 +321,9 @@ def main() -> int:
         results[name] = {"bytes": len(data), "codecs": rows, "transforms_vs_zstd": ratios, "chosen": picked}
         gains.append(rows["sigmalang -3"]["ratio"] / rows["zstd -3"]["ratio"])
         table.append(_row(name, len(data), rows, picked))
-        transforms.append(f"| {name} | " + " | ".join(f"{r:.3f}" for r in ratios.values()) + " |")
+        at_levels = levels(data, args.runs)
+        results[name]["level_1_over_3"] = at_levels  # type: ignore[index]
+        transforms.append(f"| {name} | " + " | ".join(f"{r:.3f}" for r in ratios.values()) + f" | {at_levels} |")
         print(f"{name}: sigmalang -3 {rows['sigmalang -3']['ratio']:.3f}, zstd -3 {rows['zstd -3']['ratio']:.3f} "
               f"({gains[-1]:.3f} x) [{picked}]", flush=True)
     peers = [c for c, _, _ in codecs(args.threads, 8)][2:]
@@ -316,9 +334,11 @@ def main() -> int:
     print("\n".join(table))
     if gains:
         print(f"\nGeometric mean of sigmalang -3 / zstd -3 over {len(gains)} data sets: {math.exp(np.mean(np.log(gains))):.3f} x")
-    print("\nEach float transform forced on the whole data set (one DELTA chunk, level 3), ratio to zstd -3:\n")
-    print("| data | " + " | ".join(t.name or "" for t in _FLOAT_TRANSFORMS) + " |")
-    print("|---|" + "---:|" * len(_FLOAT_TRANSFORMS))
+    print("\nEach float transform forced on the whole data set (one DELTA chunk, level 3), ratio to zstd -3; last, the "
+          "selector's choice (on the first 4 MiB) applied to the whole set and coded by zstd -1 and -3: size at -1 over "
+          "size at -3 (CPU ms of each):\n")
+    print("| data | " + " | ".join(t.name or "" for t in FORCED) + " | choice: -1 / -3 |")
+    print("|---|" + "---:|" * (len(FORCED) + 1))
     print("\n".join(transforms))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

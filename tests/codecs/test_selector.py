@@ -152,3 +152,13 @@ def test_numeric_chunks_continuing_a_segment_reuse_its_measured_choice(monkeypat
     assert other.kind is DataKind.NUMERIC
     assert select.encode(counters[: 1 << 19])[1] == first  # a chunk on its own is measured again
     assert len(trials) == 3
+
+
+def test_delta_chunks_are_coded_at_the_fast_level_up_to_the_default_and_zstd_fallbacks_are_not():
+    counters = corpus.int_counters(MIB)
+    assert SELECT.choose(counters).level == 1
+    assert AdaptiveCompressionSelector(9).choose(counters).level == 9
+    # A periodic signal: DELTA wins on the sample, zstd on the whole chunk, at the selector's own level.
+    data = (np.sin(np.arange(MIB // 2) / 40) * 3000).astype("<i2").tobytes()
+    _, choice = SELECT.encode(data)
+    assert (choice.strategy, choice.level) == (Strategy.PATTERN, 3)

@@ -113,11 +113,12 @@ def encode(values: np.ndarray, delta: bool) -> tuple[np.ndarray, np.ndarray, np.
         exact = quotients.view(UINT[width]) == bits
         exact &= np.abs(scaled, out=spare) < _LIMIT[width]
     exceptions = np.logical_not(exact, out=exact)
-    scaled[exceptions] = 0
+    where = np.flatnonzero(exceptions)  # few wherever DECIMAL pays: index them, not mask all
+    scaled[where] = 0
     ints = spare.view(INT[width])[:count]
     np.copyto(ints, scaled, casting="unsafe")
     if delta:
-        _repeat_previous(ints, np.flatnonzero(exceptions))
+        _repeat_previous(ints, where)
         diffs = scaled.view(INT[width])[:count]
         diffs[:1] = ints[:1]
         np.subtract(ints[1:], ints[:-1], out=diffs[1:])
@@ -128,7 +129,7 @@ def encode(values: np.ndarray, delta: bool) -> tuple[np.ndarray, np.ndarray, np.
     np.left_shift(ints, 1, out=ints)
     np.bitwise_xor(ints, sign, out=ints)
     slots = ints.view(UINT[width])
-    slots[exceptions] = bits[exceptions]
+    slots[where] = bits[where]
     return exponents, np.packbits(exceptions, bitorder="little"), slots
 
 

@@ -40,6 +40,8 @@ FAST_LEVEL = 1
 #: level 3 takes several times as long for little more (the "compressed" rows of
 #: ``benchmarks/adaptive.py`` show this level's ratio and speed).
 INCOMPRESSIBLE_LEVEL = 2
+#: Selector levels up to which DELTA chunks are coded at FAST_LEVEL (see ``_delta_level``).
+DEFAULT_DELTA_LEVEL_LIMIT = 3
 #: Kinds whose chunks try FAST_LEVEL (binaries and numbers measured no gain from it).
 _LEVEL_TRIAL_KINDS = frozenset({DataKind.TEXT, DataKind.STRUCTURED})
 
@@ -53,11 +55,11 @@ _NUMERIC_TRANSFORMS = (
     Transform.DELTA,
 )
 #: Candidates tried on chunks the detector reads as float32 or float64: decimals as
-#: integers (plain, differences, unshuffled for columns whose values repeat), and
-#: xor of neighbours for floats that are results of arithmetic (``benchmarks/floats.py``
-#: shows which wins on which data).
+#: integers (differences, or unshuffled for columns whose values repeat), and xor of
+#: neighbours for floats that are results of arithmetic (``benchmarks/floats.py``
+#: shows which wins on which data; DECIMAL | SHUFFLE without differences is left out:
+#: it beat them by 0.6 % at most, and a decimal candidate costs the most to try).
 _FLOAT_TRANSFORMS = (
-    Transform.DECIMAL | Transform.SHUFFLE,
     Transform.DECIMAL | Transform.DELTA | Transform.SHUFFLE,
     Transform.DECIMAL,
     Transform.XOR | Transform.SHUFFLE,
@@ -171,18 +173,28 @@ class AdaptiveCompressionSelector:
         records = record_length(sample, candidates[0][0]) if candidates else 1
         if records > 1:
             candidates = [(w, t | Transform.RECORDS) for w, t in candidates] + [(candidates[0][0], Transform.RECORDS)]
+        # Candidates are measured at the level DELTA chunks are coded at, plain zstd at its own.
+        delta_level = min(self._delta_level(), trial_level)
         best: tuple[int, int, Transform] | None = None
         for width, transform in candidates:
-            size = len(self._delta.encode(sample, trial_level, width, transform, records=records).data)
+            size = len(self._delta.encode(sample, delta_level, width, transform, records=records).data)
             if best is None or size < best[0]:
                 best = (size, width, transform)
         kind = detection.kind
         if best is not None and best[0] * MIN_GAIN < plain:
             size, width, transform = best
+            level = self._delta_level()
             gain = plain / max(size, 1)
             reason = f"trial: {transform!r} x{width}{f' in records of {records}' if records > 1 else ''} {gain:.2f}x smaller than zstd"
-            return Choice(Strategy.DELTA, self.level, width, transform, kind, reason, records)
+            return Choice(Strategy.DELTA, level, width, transform, kind, f"{reason}, level {level}", records)
         return Choice(Strategy.PATTERN, self.level, kind=kind, reason="trial: plain zstd smallest")
+
+    def _delta_level(self) -> int:
+        """The zstd level of DELTA chunks: FAST_LEVEL up to the default level. Transformed
+        numbers are runs and order-0 noise, which level 1 codes as small as level 3
+        (within 0.2 %, often smaller) two to three times as fast; ``benchmarks/floats.py``
+        prints both for every data set."""
+        return FAST_LEVEL if self.level <= DEFAULT_DELTA_LEVEL_LIMIT else self.level
 
     # -- encoding --------------------------------------------------------------
     def encode(
@@ -209,10 +221,10 @@ class AdaptiveCompressionSelector:
             encoded = self._delta.encode(raw, choice.level, choice.width, choice.transform, records=choice.records)
             # A sample can miss repeats longer than itself (periodic signals): the
             # whole chunk is compressed both ways, so DELTA never loses to zstd.
-            plain = self._zstd.encode(raw, choice.level)
+            plain = self._zstd.encode(raw, self.level)
             if len(plain.data) <= len(encoded.data) + len(encoded.params):
                 encoded = plain
-                choice = replace(choice, strategy=Strategy.PATTERN, reason=choice.reason + "; whole chunk: zstd smaller")
+                choice = replace(choice, strategy=Strategy.PATTERN, level=self.level, reason=choice.reason + "; whole chunk: zstd smaller")
         else:
             encoded = self._raw.encode(raw, choice.level)
         if encoded.strategy is not Strategy.RAW and len(encoded.data) + len(encoded.params) >= len(raw):
