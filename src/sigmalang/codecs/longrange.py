@@ -112,7 +112,7 @@ def table_bits(window: int, anchor_bits: int) -> int:
 
 
 class LongRangeMatcher:
-    """Copies from earlier segments for each chunk of a stream, within a bounded window.
+    """Copies of earlier bytes for each chunk of a stream, within a bounded window.
 
     Memory: a table of 16 bytes per bucket, one bucket per anchor seen, up to
     ``2**table_bits(window, anchor_bits)`` buckets (64 KiB per MiB of window
