@@ -1,10 +1,12 @@
-"""sigmalang.dask on a LocalCluster started here (in-process workers over TCP)."""
+"""sigmalang.dask and ``sigmalang --scheduler`` on a LocalCluster started here (in-process workers over TCP)."""
 
 from __future__ import annotations
 
 import io
 import os
 import pickle
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Iterator
@@ -15,6 +17,7 @@ distributed = pytest.importorskip("distributed")
 
 import sigmalang  # noqa: E402
 import sigmalang.dask as sd  # noqa: E402
+from sigmalang.cli.main import main  # noqa: E402
 from sigmalang.corpus import mixed, random_bytes  # noqa: E402
 from sigmalang.dask._jobs import Job, run_jobs  # noqa: E402
 from sigmalang.dask._ordered import Local, OrderedTasks, Remote  # noqa: E402
@@ -292,3 +295,50 @@ def test_stopping_early_cancels_what_is_in_flight(client) -> None:
     next(results)
     results.close()
     assert not runner._window and runner.submitted == 4
+
+
+# -- command line -----------------------------------------------------------------------
+
+
+def test_cli_compresses_and_decompresses_through_the_scheduler(cluster, sample: Path, data: bytes, capsys) -> None:
+    address = cluster.scheduler_address
+    assert main(["--scheduler", address, "--range-size", "2M", str(sample)]) == 0
+    packed = Path(str(sample) + ".sgl")
+    assert len(streams_of(packed.read_bytes())) > 1
+    assert main(["--scheduler", address, str(sample)]) == 1  # the output exists: not overwritten
+    assert "already exists" in capsys.readouterr().err
+    assert main(["--scheduler", address, "-t", str(packed)]) == 0
+    assert "OK" in capsys.readouterr().err
+    sample.unlink()
+    assert main(["--scheduler", address, "-d", "--rm", str(packed)]) == 0
+    assert sample.read_bytes() == data and not packed.exists()
+
+
+def test_cli_reports_a_damaged_file_with_its_offset_and_goes_on(cluster, tmp_path: Path, segmented: bytes, data: bytes, capsys) -> None:
+    damaged = bytearray(segmented)
+    damaged[len(damaged) // 2] ^= 0x40
+    (tmp_path / "bad.sgl").write_bytes(damaged)
+    (tmp_path / "good.sgl").write_bytes(segmented)
+    code = main(["--scheduler", cluster.scheduler_address, "-d", str(tmp_path / "bad.sgl"), str(tmp_path / "good.sgl")])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert f"bad.sgl: " in err and f"offset {_local_error(bytes(damaged)).offset}" in err
+    assert not (tmp_path / "bad").exists() and (tmp_path / "good").read_bytes() == data
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+
+
+def test_cli_process_reads_standard_input_and_writes_what_a_local_run_writes(cluster, data: bytes) -> None:
+    command = [sys.executable, "-m", "sigmalang.cli.main", "--scheduler", cluster.scheduler_address, "-c"]
+    result = subprocess.run(command, input=data[: 2 * MIB], capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    local = subprocess.run([sys.executable, "-m", "sigmalang.cli.main", "-c"], input=data[: 2 * MIB], capture_output=True, timeout=120)
+    assert result.stdout == local.stdout
+
+
+def test_cli_says_when_the_scheduler_cannot_be_reached(tmp_path: Path, sample: Path, capsys) -> None:
+    import dask
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        assert main(["--scheduler", "tcp://127.0.0.1:9", str(sample)]) == 1
+    assert "cannot use the Dask scheduler" in capsys.readouterr().err
+    assert not Path(str(sample) + ".sgl").exists()
