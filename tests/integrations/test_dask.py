@@ -335,6 +335,13 @@ def test_cli_process_reads_standard_input_and_writes_what_a_local_run_writes(clu
     assert result.stdout == local.stdout
 
 
+def test_cli_range_size_without_a_scheduler_is_a_usage_error(sample: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--range-size", "2M", str(sample)])
+    assert exited.value.code == 2 and "--scheduler" in capsys.readouterr().err
+    assert not Path(str(sample) + ".sgl").exists()
+
+
 def test_cli_says_when_the_scheduler_cannot_be_reached(tmp_path: Path, sample: Path, capsys) -> None:
     import dask
 

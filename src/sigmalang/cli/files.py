@@ -61,6 +61,8 @@ def checked_names(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
         parser.error("standard input ('-') can be given only once")
     if args.output and args.recursive:
         parser.error("-o/--output takes exactly one input file, not -r")
+    if args.range_size is not None and args.scheduler is None:
+        parser.error("--range-size sets the work of a cluster task: give --scheduler too")
     return files
 
 
