@@ -2,11 +2,13 @@
 
     python benchmarks/dask.py                          # 64 MiB, ranges of 16 MiB, best of 3
     python benchmarks/dask.py --size 256 --range 32 --runs 5 --kinds mixed
+    python benchmarks/dask.py --kinds "" --file /tmp/corpus/versioned.bin   # far repeats
 
 The data are samples of ``sigmalang.corpus`` (--kinds: by default the mixed
 sample, and NDJSON records, whose structured segments are primed with the one
-before, so a local run's single stream has chunks that later ones read), each
-in a file of a temporary folder. Two LocalClusters of process workers (one thread
+before, so a local run's single stream has chunks that later ones read), and
+any --file (versioned copies show what copies lost at range boundaries cost),
+each in turn in a file of a temporary folder. Two LocalClusters of process workers (one thread
 each: one encoder per worker thread) are started first, one with 1 worker and
 one with 2, and stay up for the whole run. Every contestant compresses that
 file to a file and decompresses its own output to a file, level 3:
@@ -137,12 +139,15 @@ def table(kind: str, size: int, encodes: BestTimes, decodes: BestTimes, outputs:
 
 def header(args: argparse.Namespace) -> str:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    data = [f"{args.size} MiB of each of {args.kinds.replace(',', ', ')}"] if args.kinds else []
+    data += [f"{path.name} whole" for path in args.file]
+    command = f"python benchmarks/dask.py --size {args.size} --range {args.range} --runs {args.runs} --kinds '{args.kinds}'"
+    command += "".join(f" --file {path.name}" for path in args.file)
     return (
         f"{date.today().isoformat()}, {os.cpu_count()} CPUs, load average {load} (1, 5, 15 min) at the end; "
-        f"{args.size} MiB of each sample, level 3, ranges of {args.range} MiB, best of {args.runs} "
-        f"(contestants in turns), process workers with one thread each; Python {platform.python_version()}, "
-        f"dask {dask.__version__}, distributed {distributed.__version__}, sigmalang {sigmalang.__version__}. "
-        f"Command: `python benchmarks/dask.py --size {args.size} --range {args.range} --runs {args.runs} --kinds {args.kinds}`."
+        f"{'; '.join(data)}; level 3, ranges of {args.range} MiB, best of {args.runs} (contestants in turns), "
+        f"process workers with one thread each; Python {platform.python_version()}, dask {dask.__version__}, "
+        f"distributed {distributed.__version__}, sigmalang {sigmalang.__version__}. Command: `{command}`."
     )
 
 
@@ -152,18 +157,22 @@ def main() -> int:
     parser.add_argument("--range", type=int, default=16, help="MiB per cluster task (default 16)")
     parser.add_argument("--runs", type=int, default=3, help="rounds; each contestant keeps its best (default 3)")
     parser.add_argument("--kinds", default="mixed,json", help=f"samples, comma-separated: mixed, {', '.join(KINDS)} (default mixed,json)")
+    parser.add_argument("--file", type=Path, action="append", default=[],
+                        help="also this file, whole (such as versioned.bin of benchmarks/adaptive_corpus.py); repeatable")
     args = parser.parse_args()
-    samples = {"mixed": mixed, **KINDS}
+    samples: dict[str, Callable[[int], bytes]] = {"mixed": mixed, **KINDS}
+    inputs = {kind: lambda kind=kind: samples[kind](args.size * MIB) for kind in args.kinds.split(",") if kind}
+    inputs.update({path.name: path.read_bytes for path in args.file})
     folder = Path(tempfile.mkdtemp(prefix="sigmalang-dask-"))
     clusters = [distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0") for n in (1, 2)]
     clients = {n: distributed.Client(c, set_as_default=False) for n, c in zip((1, 2), clusters)}
     tables = []
     try:
-        for kind in args.kinds.split(","):
-            src = folder / f"{kind}.bin"
-            src.write_bytes(samples[kind](args.size * MIB))
+        for kind, read in inputs.items():
+            src = folder / "input.bin"
+            src.write_bytes(read())
             encodes, decodes, outputs = measure(src, folder, clients, args.range * MIB, args.runs)
-            tables.append(table(kind, args.size * MIB, encodes, decodes, outputs))
+            tables.append(table(kind, src.stat().st_size, encodes, decodes, outputs))
     finally:
         for resource in (*clients.values(), *clusters):
             resource.close()
