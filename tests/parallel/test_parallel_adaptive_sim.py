@@ -64,7 +64,7 @@ def makespan(costs: list[float], sizer: ChunkSizer, monkeypatch: pytest.MonkeyPa
     pool = VirtualPool(n_jobs)
     monkeypatch.setattr(execute_mod, "wait", pool.wait)
     run = execute_mod._Pooled(
-        lambda x: x, iter(costs), backend="processes", n_jobs=n_jobs, sizer=sizer,
+        lambda x: x, execute_mod.Remaining(iter(costs)), backend="processes", n_jobs=n_jobs, sizer=sizer,
         buffer_size=3 * n_jobs, ordered=True, progress=None, total=None, manager=Manager(pool), gate=None,
     )
     assert list(run) == costs

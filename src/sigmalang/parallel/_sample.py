@@ -1,0 +1,211 @@
+"""Measuring func on the caller's own items, keeping what it computes.
+
+The sample is part of the run, not a rehearsal: every result computed while
+measuring is kept and handed to the run, which does not compute it again.
+Measuring therefore costs only the timing calls, and a job that turns out to
+be cheap is already partly done when its serial plan is returned.
+
+Two phases. The head: items from the start of the input, in batches of
+doubling size (one clock reading per batch, so microsecond items are timed
+without the clocks dominating), until the batches have run for ``HEAD_TIME``;
+this is what the fast path judges. The spread: single items taken across the
+rest of a sequence (a low-discrepancy order, so the sample sees costs that
+grow along the input or recur every k items, whatever k), timed one by one
+for the mean, the spread of costs and the GIL probe; an iterator can only
+give its next items.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from ._measure import _GilProbe, _RunDelay, timer_floor
+
+#: The head is timed in batches until they have run this long (seconds).
+HEAD_TIME = 0.0005
+#: Golden-ratio step: consecutive positions never fall into a short period of
+#: the input (a lattice of powers of two sampled only every 5th item of a
+#: stream whose every 5th item was costly).
+_STEP = (math.sqrt(5.0) - 1.0) / 2.0
+
+
+def spread_positions(start: int, stop: int) -> Iterator[int]:
+    """Distinct indices in [start, stop), each prefix spread over the whole range.
+
+    A Kronecker sequence: the j-th position is frac(j x golden ratio) of the
+    way through the range. Any first k positions cover the range evenly
+    (sampling may stop after a few slow items), the order is the same in
+    every run (the same plan in every process), and no period of the input
+    lines up with it.
+    """
+    width = stop - start
+    seen: set[int] = set()
+    j = 0
+    while len(seen) < width:
+        j += 1
+        idx = start + int(((j * _STEP) % 1.0) * width)
+        if idx not in seen:
+            seen.add(idx)
+            yield idx
+        if j > 4 * width + 16:  # rounding left a gap: fill it in order
+            yield from (i for i in range(start, stop) if i not in seen)
+            return
+
+
+@dataclass
+class Timing:
+    """One timed call or batch of calls: items, wall and thread-CPU seconds."""
+
+    count: int
+    wall: float
+    cpu: float
+    window: tuple[float, float]
+
+
+@dataclass
+class Taken:
+    """Results computed while measuring, by input position.
+
+    ``prefix`` holds the results of items 0..len(prefix)-1; ``spread`` those
+    of single items further on (sequences only). ``items`` keeps a few of the
+    items themselves and ``results`` a few results, for the pickling figures;
+    ``read`` every item read from a one-shot iterator (to put back if the
+    caller runs the data another way).
+    """
+
+    prefix: list[Any] = field(default_factory=list)
+    read: list[Any] = field(default_factory=list)
+    spread: dict[int, Any] = field(default_factory=dict)
+    items: list[Any] = field(default_factory=list)
+    results: list[Any] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.prefix) + len(self.spread)
+
+
+class Sampler:
+    """Runs func on the input's items for measurement and keeps the results.
+
+    ``data`` is a sequence (indexed) or an iterator (read from its start).
+    Timings exclude the cost of reading the clocks; garbage collection is
+    held off while timing (a collection lands in a random item and costs it
+    more than a microsecond item takes). The GIL probe runs from the first
+    call, so even a single slow item is seen by it.
+    """
+
+    def __init__(self, func: Callable[[Any], Any], data: Sequence[Any] | Iterator[Any], n_items: int | None) -> None:
+        self.func = func
+        self.data = data
+        self.n_items = n_items
+        self.taken = Taken()
+        self.timings: list[Timing] = []
+        self.exhausted = False
+        self._floor = timer_floor()
+        self._spread: Iterator[int] | None = None
+        self._delay = _RunDelay()
+        self._delay0 = self._delay.read()
+        self._t0 = time.perf_counter()
+        #: Whether the kernel reported any run delay (without schedstats it reads 0).
+        self.delay_known = False
+        self.probe = _GilProbe().start_nowait()
+        self._closed = False
+        self._gc = gc.isenabled()
+        gc.disable()
+
+    # ------------------------------------------------------------- reading
+    def _next_head(self, k: int) -> list[Any]:
+        if isinstance(self.data, Sequence):
+            start = len(self.taken.prefix)
+            return [self.data[i] for i in range(start, min(start + k, len(self.data)))]
+        items = list(itertools.islice(self.data, k))
+        self.taken.read += items
+        return items
+
+    def _call(self, items: list[Any], first: int) -> tuple[list[Any], Timing]:
+        func, out = self.func, []
+        c0 = time.thread_time()
+        t0 = time.perf_counter()
+        i = 0
+        try:
+            for i, item in enumerate(items):
+                out.append(func(item))
+        except Exception as exc:
+            if hasattr(exc, "add_note"):
+                exc.add_note(f"raised by func on item {first + i} (while measuring it)")
+            self.close()
+            raise
+        t1 = time.perf_counter()
+        cpu = time.thread_time() - c0
+        wall_floor, cpu_floor = self._floor
+        return out, Timing(len(items), max(0.0, t1 - t0 - wall_floor), max(0.0, cpu - cpu_floor), (t0, t1))
+
+    def _keep(self, items: list[Any], results: list[Any]) -> None:
+        if len(self.taken.items) < 2:
+            self.taken.items += items[: 2 - len(self.taken.items)]
+        if len(self.taken.results) < 2:
+            self.taken.results += results[: 2 - len(self.taken.results)]
+
+    # -------------------------------------------------------------- phases
+    def head_step(self, size: int) -> Timing | None:
+        """Run the next ``size`` items of the head as one timed batch."""
+        items = self._next_head(size)
+        if not items:
+            self.exhausted = True
+            return None
+        results, timing = self._call(items, len(self.taken.prefix))
+        self.taken.prefix += results
+        self._keep(items, results)
+        self.timings.append(timing)
+        if len(items) < size:
+            self.exhausted = True
+        return timing
+
+    def spread_step(self) -> Timing | None:
+        """Run one item: the next spread position of a sequence, or the
+        iterator's next item."""
+        if not isinstance(self.data, Sequence):
+            return self.head_step(1)
+        if self._spread is None:
+            self._spread = spread_positions(len(self.taken.prefix), len(self.data))
+        idx = next(self._spread, None)
+        if idx is None:
+            self.exhausted = True
+            return None
+        item = self.data[idx]
+        results, timing = self._call([item], idx)
+        self.taken.spread[idx] = results[0]
+        self._keep([item], results)
+        self.timings.append(timing)
+        return timing
+
+    def close(self, *, settle: bool = False) -> float:
+        """Stop timing; returns the seconds the thread spent preempted in the calls.
+
+        settle keeps the GIL until the probe ticks once more (see
+        _GilProbe.settle); only worth it when the probe is to be judged.
+        """
+        if self._closed:
+            return 0.0
+        self._closed = True
+        if settle:
+            self.probe.settle()
+        now = self._delay.read()
+        delay = now - self._delay0
+        self.delay_known = now > 0  # the thread's whole life: 0 only without schedstats
+        # Only delay inside the timed calls belongs to them: on a busy
+        # machine the code between calls is preempted too. At most the time
+        # outside the calls can have been spent there.
+        outside = time.perf_counter() - self._t0 - sum(t.wall for t in self.timings)
+        delay = max(0.0, delay - max(0.0, outside))
+        self._delay.close()
+        self.probe.stop()
+        if self._gc:
+            gc.enable()
+        return delay
