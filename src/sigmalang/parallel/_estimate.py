@@ -123,5 +123,6 @@ def measurements(
         cores=cpu_count(),
         available_memory=int(psutil.virtual_memory().available),
         overheads=overheads,
+        sample_seconds=sum(t.wall for t in timings),
         **fields,
     )

@@ -65,6 +65,8 @@ class Overheads:
     process_task: float = 0.0
     process_byte: float = 0.0
     worker_rss: int = 0
+    #: The process figures are bounds, not measurements (see _overheads.py).
+    assumed: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ class Measurements:
     available_memory: int
     overheads: Overheads | None = None
     pickle_error: str | None = None
+    #: Wall seconds of the sampled calls (their results are kept for the run).
+    sample_seconds: float = 0.0
 
     @property
     def picklable(self) -> bool:
@@ -132,13 +136,13 @@ def _time(fn: Callable[[], Any]) -> float:
 
 def _calibrate_threads() -> tuple[float, float]:
     starts, tasks = [], []
-    for _ in range(2 * CALIBRATION_REPEATS - 1):  # cheap, so more repeats
+    for _ in range(CALIBRATION_REPEATS):
         t0 = time.perf_counter()
-        with ThreadPoolExecutor(4) as pool:
-            for f in [pool.submit(_noop) for _ in range(4)]:
+        with ThreadPoolExecutor(2) as pool:
+            for f in [pool.submit(_noop) for _ in range(2)]:
                 f.result()
-            starts.append((time.perf_counter() - t0) / 4)
-            n = 300
+            starts.append((time.perf_counter() - t0) / 2)
+            n = 30
             tasks.append(_time(lambda: [f.result() for f in [pool.submit(_noop, i) for i in range(n)]]) / n)
     return round_sig(min(starts)), round_sig(min(tasks))
 
@@ -204,6 +208,21 @@ def pool_overheads(*, processes: bool) -> Overheads:
         t = _cache["threads"]
         p = _cache.get("processes", (0.0, 0.0, 0.0, 0))
     return Overheads(t[0], t[1], p[0], p[1], p[2], p[3])
+
+
+def thread_overheads() -> Overheads:
+    """Thread pool costs (measured once per process: a few milliseconds)."""
+    with _cache_lock:
+        if "threads" not in _cache:
+            _cache["threads"] = _calibrate_threads()
+        t = _cache["threads"]
+    return Overheads(t[0], t[1])
+
+
+def cached_thread_overheads() -> Overheads | None:
+    with _cache_lock:
+        t = _cache.get("threads")
+    return Overheads(t[0], t[1]) if t is not None else None
 
 
 def cached_overheads() -> Overheads | None:

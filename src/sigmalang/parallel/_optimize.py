@@ -13,12 +13,13 @@ from ._budget import WAITING_SHARE, sample_cap, serial_at_once
 from ._estimate import measurements, per_item, picklable
 from ._measure import (
     GIL_PROBE_MIN_INTERVALS, Measurements, _enough, _pickle_cost, cached_overheads, cpu_count,
-    pool_overheads, round_sig,
+    Overheads, round_sig,
 )
 from ._memory import buffer_size as default_buffer_size
 from ._model import (
     DEFAULT_MAX_THREADS, PARALLEL_MARGIN, Candidate, assumed_length, canonical_chunk, candidates, choose, stream_length,
 )
+from ._overheads import overheads_for
 from ._plan import Plan, StreamingPlan, _fmt_time, _Kept
 from ._sample import HEAD_TIME, Sampler
 
@@ -177,6 +178,33 @@ def _sample_inline(
     return m, n_items, kept, fast
 
 
+class _Chooser:
+    """The cost model's choice for given pool costs (the measurements fixed)."""
+
+    def __init__(
+        self, m: Measurements, n_items: int, *, backends: tuple[str, ...], max_workers: int | None,
+        target: float, warm: Iterable[tuple[str, int]], budget: int,
+    ) -> None:
+        self.m, self.n_items, self.backends, self.max_workers = m, n_items, backends, max_workers
+        self.target, self.warm, self.budget = target, list(warm), budget
+
+    def decide(self, o: Overheads) -> tuple[Candidate, list[Candidate], list[Candidate]]:
+        """(chosen, feasible, all candidates) under pool costs o."""
+        m = dataclasses.replace(self.m, overheads=o)
+        cands = candidates(
+            m, self.n_items, backends=self.backends, max_workers=self.max_workers,
+            target_chunk_duration=self.target, warm=self.warm,
+        )
+        chosen, feasible = choose(
+            cands, self.budget, canonical=lambda c: canonical_chunk(m, self.n_items, c.n_jobs, self.target)
+        )
+        return chosen, feasible, cands
+
+    def key(self, o: Overheads) -> tuple[str, int, int]:
+        c = self.decide(o)[0]
+        return (c.backend, c.n_jobs, c.chunksize)
+
+
 def _decide(
     func: Callable[[Any], Any],
     data: Iterable[Any],
@@ -213,17 +241,14 @@ def _decide(
     want_processes = "processes" in backends and total >= PROCESS_WORTH_MEASURING
     if "processes" in backends and not want_processes:
         backends = tuple(b for b in backends if b != "processes")
-    m = dataclasses.replace(m, overheads=pool_overheads(processes=want_processes))
     warm_keys = getattr(pool_manager, "warm_keys", None)
-    warm = warm_keys() if callable(warm_keys) else ()
-    cands = candidates(
-        m, N, backends=backends, max_workers=max_workers,
-        target_chunk_duration=target_chunk_duration, warm=warm,
-    )
     budget = memory_budget if memory_budget is not None else int(m.available_memory * MEMORY_SHARE)
-    chosen, feasible = choose(
-        cands, budget, canonical=lambda c: canonical_chunk(m, N, c.n_jobs, target_chunk_duration)
+    chooser = _Chooser(
+        m, N, backends=backends, max_workers=max_workers, target=target_chunk_duration,
+        warm=warm_keys() if callable(warm_keys) else (), budget=budget,
     )
+    m = dataclasses.replace(m, overheads=overheads_for(chooser.key, want_processes))
+    chosen, feasible, cands = chooser.decide(m.overheads or Overheads(0.0, 0.0))
     if len(feasible) < len(cands):
         warnings.append(f"{len(cands) - len(feasible)} candidates dropped: over the memory budget of {budget} bytes")
     speedup = total / chosen.time if chosen.time > 0 else 1.0

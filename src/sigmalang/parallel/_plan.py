@@ -215,7 +215,12 @@ def _explain_measurements(m: Measurements, n_items: int | None) -> list[str]:
     else:
         lines.append(f"  pickling          {m.pickle_error}")
     o = m.overheads
-    if o is not None:
+    if o is not None and o.assumed:
+        lines.append(
+            "  pool costs        not measured: the plan is the same whether pools cost little or much "
+            f"(up to thread start {_fmt_time(o.thread_start)}, process start {_fmt_time(o.process_start)})"
+        )
+    elif o is not None:
         text = (
             f"  pool costs        thread start {_fmt_time(o.thread_start)}, "
             f"thread task {_fmt_time(o.thread_task)}"
