@@ -95,8 +95,16 @@ class Plan:
         runs those items again.
         """
         if self._kept is None or self._kept.items is None:
-            raise ValueError("data: this plan was not made from an iterator; pass your data")
+            raise ValueError("data: this plan keeps no items (not made from an iterator, or released); pass your data")
         return self._kept.restore()
+
+    def release(self) -> None:
+        """Drop the results and items kept from planning: a caller that will
+        not run this plan over the planned data frees them now."""
+        if self._kept is not None:
+            self._kept.used = True
+            self._kept.taken = None
+            self._kept.items = None
 
     def claim(self, func: Any, data: Iterable[Any]) -> Any:
         """Results computed while planning, if data is what was planned (once)."""

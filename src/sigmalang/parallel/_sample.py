@@ -9,8 +9,8 @@ Two phases. The head: items from the start of the input, in batches of
 doubling size (one clock reading per batch, so microsecond items are timed
 without the clocks dominating), until the batches have run for ``HEAD_TIME``;
 this is what the fast path judges. The spread: single items taken across the
-rest of a sequence (a low-discrepancy order, so the sample sees costs that
-grow along the input or recur every k items, whatever k), timed one by one
+rest of a sequence (jittered strata, so the sample sees costs that grow
+along the input or recur every k items, whatever k), timed one by one
 for the mean, the spread of costs and the GIL probe; an iterator can only
 give its next items.
 """
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import gc
 import itertools
-import math
+import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,33 +29,40 @@ from ._measure import _GilProbe, _RunDelay, timer_floor
 
 #: The head is timed in batches until they have run this long (seconds).
 HEAD_TIME = 0.0005
-#: Golden-ratio step: consecutive positions never fall into a short period of
-#: the input (a lattice of powers of two sampled only every 5th item of a
-#: stream whose every 5th item was costly).
-_STEP = (math.sqrt(5.0) - 1.0) / 2.0
+def _radical_inverse(j: int) -> float:
+    """j's binary digits mirrored after the point: 0, 1/2, 1/4, 3/4, 1/8, ..."""
+    v, denom = 0.0, 1.0
+    while j:
+        denom *= 2
+        v += (j & 1) / denom
+        j >>= 1
+    return v
 
 
 def spread_positions(start: int, stop: int) -> Iterator[int]:
     """Distinct indices in [start, stop), each prefix spread over the whole range.
 
-    A Kronecker sequence: the j-th position is frac(j x golden ratio) of the
-    way through the range. Any first k positions cover the range evenly
-    (sampling may stop after a few slow items), the order is the same in
-    every run (the same plan in every process), and no period of the input
-    lines up with it.
+    Jittered strata: the j-th position falls in the j-th cell of a binary
+    subdivision taken coarse to fine (so any first k positions cover the
+    range; sampling may stop after a few slow items), at a random place
+    within the cell. A lattice alone lines up with periodic inputs (over
+    1000 items, the first eight powers-of-two positions were all multiples
+    of 5, and a stream whose every 5th item was costly looked uniformly
+    costly); the jitter breaks every period. The generator is seeded, so the
+    same input gives the same positions in every process.
     """
     width = stop - start
+    rng = random.Random(width)
     seen: set[int] = set()
-    j = 0
-    while len(seen) < width:
-        j += 1
-        idx = start + int(((j * _STEP) % 1.0) * width)
+    for j in range(4 * width + 16):
+        if len(seen) == width:
+            return
+        cell = 1.0 / (1 << j.bit_length())
+        idx = start + min(width - 1, int((_radical_inverse(j) + rng.random() * cell) * width))
         if idx not in seen:
             seen.add(idx)
             yield idx
-        if j > 4 * width + 16:  # rounding left a gap: fill it in order
-            yield from (i for i in range(start, stop) if i not in seen)
-            return
+    yield from (i for i in range(start, stop) if i not in seen)
 
 
 @dataclass
