@@ -166,7 +166,7 @@ def test_release_drops_what_planning_kept():
     source = iter(range(500))
     plan = optimize(counter, source)
     plan.release()
-    assert plan.claim(counter, source) is None
+    assert plan._claim(counter, source) is None
     with pytest.raises(ValueError):
         plan.data  # noqa: B018 - the items read are gone too
 

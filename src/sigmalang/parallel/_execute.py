@@ -77,18 +77,25 @@ def _serial(
             yield i, [result]
 
 
-def _serial_collect(func: Callable[[Any], Any], source: Remaining) -> Iterator[Part]:
-    """A serial run collected whole: func mapped over each run of items, with
-    no per-item work of its own (for microsecond items that would double the run)."""
+def _serial_list(func: Callable[[Any], Any], source: Remaining, prefix: list[Any], kept: dict[int, Any]) -> Part:
+    """A serial run collected whole, in input order, as one part: func mapped
+    over each run of items straight into the result list, kept results put in
+    between, nothing per item of its own (for microsecond items, any per-item
+    step or copy of the results would be a sizeable share of the run)."""
+    out = prefix
+    pending = sorted(kept.items(), reverse=True)
     for first, items in source.runs():
-        out: list[Any] = []
+        while pending and pending[-1][0] < first:
+            out.append(pending.pop()[1])
+        done = len(out)
         try:
             out.extend(map(func, items))
         except Exception as exc:
             # extend() keeps what map() produced before the error.
-            _note(exc, f"raised by func on item {first + len(out)}")
+            _note(exc, f"raised by func on item {first + len(out) - done}")
             raise
-        yield first, out
+    out.extend(r for _, r in reversed(pending))
+    return 0, out
 
 
 class _Pooled:
@@ -323,7 +330,7 @@ def _run(
     total = _length(data)
     if total is None and isinstance(plan, StreamingPlan):
         total = plan.expected_items
-    taken = plan.claim(func, data)
+    taken = plan._claim(func, data)
     prefix: list[Any] = taken.prefix if taken is not None else []
     kept: dict[int, Any] = taken.spread if taken is not None else {}
     items = iter(data)
@@ -333,8 +340,9 @@ def _run(
     sizer, buffer_size, manager, gate = _settings(plan, pool_manager)
     done = len(prefix) + len(kept)
     if plan.backend == "serial":
-        lazy = progress is not None or gate is not None or not collect
-        parts = _serial(func, source, progress, total, gate, done) if lazy else _serial_collect(func, source)
+        if collect and progress is None and gate is None:
+            return iter([_serial_list(func, source, list(prefix), kept)])
+        parts: Iterable[Part] = _serial(func, source, progress, total, gate, done)
     else:
         parts = _Pooled(
             func, source, backend=plan.backend, n_jobs=plan.n_jobs, sizer=sizer,

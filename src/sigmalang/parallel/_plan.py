@@ -106,7 +106,7 @@ class Plan:
             self._kept.taken = None
             self._kept.items = None
 
-    def claim(self, func: Any, data: Iterable[Any]) -> Any:
+    def _claim(self, func: Any, data: Iterable[Any]) -> Any:
         """Results computed while planning, if data is what was planned (once)."""
         return self._kept.claim(func, data) if self._kept is not None else None
 

@@ -82,8 +82,11 @@ def merged(parts: Iterable[Part], kept: dict[int, Any], ordered: bool) -> Iterat
 
 
 def flatten(parts: Iterable[Part]) -> list[Any]:
-    """Results in input order from parts in any order."""
+    """Results in input order from parts in any order (one part: its list as is)."""
+    ordered = sorted(parts, key=lambda p: p[0])
+    if len(ordered) == 1:
+        return ordered[0][1]
     out: list[Any] = []
-    for _, results in sorted(parts, key=lambda p: p[0]):
+    for _, results in ordered:
         out.extend(results)
     return out
