@@ -161,9 +161,9 @@ def workloads(quick: bool) -> list[Workload]:
         Workload("5ms-cpu", cpu_5ms, lambda: list(range(n(160))), "pure Python, GIL held"),
         Workload("10ms-cpu", cpu_10ms, lambda: list(range(n(60))), "pure Python, GIL held"),
         Workload("hetero-cv1", hetero, lambda: hetero_loops(n(600)), "lognormal, mean ~1 ms, CV ~1"),
-        Workload("every-5th-10x", every_5th, lambda: list(range(n(800))), "0.5 ms, every 5th item 5 ms"),
-        Workload("zstd-1MiB", compress, lambda: blocks(1 << 20, n(120)), "zstd -3 on 1 MiB text"),
-        Workload("zlib-2MiB", deflate, lambda: blocks(2 << 20, n(32)), "zlib -6 on 2 MiB text"),
+        Workload("every-5th-10x", every_5th, lambda: list(range(n(500))), "0.5 ms, every 5th item 5 ms"),
+        Workload("zstd-1MiB", compress, lambda: blocks(1 << 20, n(80)), "zstd -3 on 1 MiB text"),
+        Workload("zlib-2MiB", deflate, lambda: blocks(2 << 20, n(20)), "zlib -6 on 2 MiB text"),
         Workload("10ms-io-wait", io_wait, lambda: list(range(n(200))), "time.sleep(0.01)"),
         Workload("1MiB-results", big_result, lambda: list(range(n(100))), "2 ms CPU, 1 MiB result"),
     ]

@@ -46,6 +46,11 @@ from sigmalang.parallel._measure import cpu_count, pool_overheads  # noqa: E402
 OUTLIER = 3.0
 
 
+def progress(text: str) -> None:
+    """A line on stderr while the run goes on (the report is on stdout)."""
+    print(f"  [{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
 def timed(fn: Callable[[], Any]) -> float:
     t0 = time.perf_counter()
     fn()
@@ -71,6 +76,32 @@ def run_cell(func: Callable[[Any], Any], data: list[Any], plan: Plan) -> float:
     return timed(lambda: execute(func, data, plan))
 
 
+def task_floor(backend: str) -> float:
+    """Seconds the parent spends per task at the least: half the measured round trip."""
+    o = pool_overheads(processes=True)
+    return (o.thread_task if backend == "threads" else o.process_task) / 2
+
+
+def run_grid(func: Callable[[Any], Any], data: list[Any], plans: list[Plan]) -> tuple[list[Any], int]:
+    """(time, index, plan) per cell run, fastest first, and how many cells were pruned.
+
+    Cells with larger chunks run first; a cell whose tasks alone, at half the
+    measured per-task cost, would take longer than the best cell so far cannot
+    be the best and is not run (chunks of 1 over 200,000 items take minutes).
+    """
+    order = sorted(range(len(plans)), key=lambda i: (plans[i].backend != "serial", -plans[i].chunksize))
+    cells: list[Any] = []
+    pruned = 0
+    for i in order:
+        p = plans[i]
+        best = min((c[0] for c in cells), default=float("inf"))
+        if p.backend != "serial" and math.ceil(len(data) / p.chunksize) * task_floor(p.backend) > best:
+            pruned += 1
+            continue
+        cells.append((run_cell(func, data, p), i, p))
+    return sorted(cells, key=lambda c: (c[0], c[1])), pruned
+
+
 def bench_workload(w: wl.Workload, cores: int, quick: bool) -> dict[str, Any]:
     """In this process: serial time, planning overhead, a correct run, the grid."""
     data = w.make()
@@ -86,17 +117,18 @@ def bench_workload(w: wl.Workload, cores: int, quick: bool) -> dict[str, Any]:
             break
     assert plan is not None
     correct = execute(w.func, data, plan) == expected
-    cells = sorted((run_cell(w.func, data, p), i, p) for i, p in enumerate(grid(len(data), cores)))
+    cells, pruned = run_grid(w.func, data, grid(len(data), cores))
     best_time, _, best = cells[0]
     for t, _, p in cells[:3]:
         again = min(run_cell(w.func, data, p) for _ in range(2))
         if again < best_time:
             best_time, best = again, p
+    progress(f"{w.name}: serial {serial * 1e3:.0f} ms, plan {plan.key()}, grid best {best.key()} {best_time * 1e3:.0f} ms")
     return {
         "workload": w.name, "note": w.note, "items": len(data), "serial_s": serial,
         "plan_overhead_s": min(overheads), "plan": plan.summary(), "plan_key": list(plan.key()),
         "predicted_speedup": plan.estimated_speedup, "correct": correct,
-        "grid_best_s": best_time, "grid_best": list(best.key()), "grid_cells": len(cells),
+        "grid_best_s": best_time, "grid_best": list(best.key()), "grid_cells": len(cells), "grid_pruned": pruned,
         "explain": plan.explain(),
     }
 
@@ -125,6 +157,8 @@ def bench_fresh(rows: list[dict[str, Any]], quick: bool, rounds: int, home: str)
         r["fresh"] = {n: min(times[n]) for n in peers.PEERS if times[n]}
         r["fresh_notes"] = notes
         r["measured_speedup"] = r["serial_s"] / r["fresh"]["sigmalang"] if "sigmalang" in r["fresh"] else 0.0
+        progress(f"{r['workload']}: fresh interpreters done, " + ", ".join(
+            f"{n} {t / r['grid_best_s']:.2f}" for n, t in r["fresh"].items()))
 
 
 def adaptive_streams(quick: bool) -> list[tuple[str, list[int]]]:
@@ -157,6 +191,7 @@ def bench_adaptive(quick: bool, rounds: int) -> list[dict[str, Any]]:
                 times[label].append(timed(lambda: list(imap(wl.hetero, iter(loops), p))))
             times["serial"].append(timed(lambda: [wl.hetero(x) for x in loops]))
         best = {k: min(v) for k, v in times.items()}
+        progress(f"{name}: adaptive {best['adaptive'] * 1e3:.0f} ms, static {best['static'] * 1e3:.0f} ms")
         grid_best = min(best[f"static {c}"] for c in sizes)
         # No schedule of these items on n_jobs workers beats their serial time / n_jobs.
         bound = best["serial"] / plan.n_jobs
@@ -212,6 +247,8 @@ def print_workloads(rows: list[dict[str, Any]]) -> None:
         print(f"{r['workload']:<15}{r['items']:>7}{fmt(r['serial_s']):>11}{r['plan_overhead_s'] * 1e3:>9.2f}"
               f"{fmt(r['grid_best_s']):>10}{r['predicted_speedup']:>8.2f}{r.get('measured_speedup', 0):>8.2f}  "
               f"{r['plan'].split(' (')[0]} | {tuple(r['grid_best'])}")
+    print(f"grid cells run: {sum(r['grid_cells'] for r in rows)}, pruned: {sum(r['grid_pruned'] for r in rows)} "
+          "(their tasks alone, at half the measured per-task cost, take longer than the best cell)")
     print("plan ms: optimize() in this process (pool costs measured), less the sampled calls, whose results the run keeps")
     print("meas x: serial / plan + run of execute(func, data) in a fresh interpreter")
 

@@ -237,8 +237,13 @@ def test_timer_floor_is_small_and_not_negative():
     assert 0 <= wall < 1e-3 and 0 <= cpu < 1e-3
 
 
-def test_gil_probe_settle_gives_up_after_a_few_switch_intervals():
-    probe = _GilProbe()  # thread not started: no tick will ever come
-    probe.ticks = [0.0]
-    probe.settle()  # returns (after 4 x gap) instead of waiting for a tick
-    assert probe.ticks == [0.0]
+def test_gil_probe_counts_the_gap_still_open_after_the_last_item():
+    import time
+
+    probe = _GilProbe()  # thread not started: the last tick was 10 ms ago
+    now = time.perf_counter()
+    probe.ticks = [now - 0.010]
+    window = (now - 0.009, now - 0.001)
+    assert probe.blocked_each([window]) == [0.0]  # no tick after it: the gap was not closed
+    probe.close_gap()
+    assert probe.blocked_each([window]) == pytest.approx([0.008])

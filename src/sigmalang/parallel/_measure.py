@@ -418,21 +418,19 @@ class _GilProbe:
         self._stop.set()
         self._thread.join()
 
-    def settle(self) -> None:
-        """Hold the GIL until the probe ticks again (at most two switch intervals).
+    def close_gap(self) -> None:
+        """Count the time since the probe's last tick as a gap, up to now.
 
-        Reading the run delay after the last item releases the GIL, which
-        ended the probe's wait early: the last item's gap came out shorter
-        than a switch interval, was not counted, and pure Python read up to
-        ~30 % GIL-free on a loaded machine (whose short samples made the last
-        item a large share). Spinning here lets the wait end the way it would
-        have during the item: by a forced switch, or at once if func
-        released the GIL anyway.
+        Read after the last item, the run delay releases the GIL, and the
+        probe's wait (for a forced switch, if func held the GIL) ended early:
+        the last item's gap came out shorter than a switch interval and was
+        not counted, so under load pure Python read as partly GIL-free. A
+        tick at the present closes that gap where it stands: if func released
+        the GIL, the probe ticked during the item and the gap is short.
+        Holding the GIL until the probe ticked again did the same for up to
+        four switch intervals of spinning.
         """
-        seen = len(self.ticks)
-        deadline = time.perf_counter() + 4 * self.gap
-        while len(self.ticks) == seen and time.perf_counter() < deadline:
-            pass
+        self.ticks.append(time.perf_counter())
 
     def blocked(self, windows: Sequence[tuple[float, float]]) -> float:
         """Seconds within windows during which the probe could not get the GIL."""

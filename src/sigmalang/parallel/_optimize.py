@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
 from collections.abc import Sequence
 from typing import Any, Callable, Iterable
 
@@ -12,7 +11,7 @@ from ._adaptive import adaptive_params
 from ._budget import WAITING_SHARE, sample_cap, serial_at_once
 from ._estimate import measurements, per_item, picklable
 from ._measure import (
-    GIL_PROBE_MIN_INTERVALS, Measurements, _enough, _pickle_cost, cached_overheads, cpu_count,
+    Measurements, _enough, _pickle_cost, cached_overheads, cpu_count,
     Overheads, round_sig,
 )
 from ._memory import buffer_size as default_buffer_size
@@ -169,8 +168,7 @@ def _sample_inline(
             sampler, n, sample_size, cpu_count(), thread_limit,
             thorough=thorough, judge_gil="threads" in backends,
         )
-    cpu = sum(t.cpu for t in sampler.timings)
-    delay = sampler.close(settle=fast is None and cpu >= GIL_PROBE_MIN_INTERVALS * sys.getswitchinterval())
+    delay = sampler.close()
     m = measurements(
         func, sampler.timings, sampler.taken, sampler.probe, delay, delay_known=sampler.delay_known,
         pickling=fast is None and "processes" in backends,

@@ -192,17 +192,13 @@ class Sampler:
         self.timings.append(timing)
         return timing
 
-    def close(self, *, settle: bool = False) -> float:
+    def close(self) -> float:
         """Stop timing; returns the seconds the thread spent preempted in the calls.
-
-        settle keeps the GIL until the probe ticks once more (see
-        _GilProbe.settle); only worth it when the probe is to be judged.
         """
         if self._closed:
             return 0.0
         self._closed = True
-        if settle:
-            self.probe.settle()
+        self.probe.close_gap()
         now = self._delay.read()
         delay = now - self._delay0
         self.delay_known = now > 0  # the thread's whole life: 0 only without schedstats
