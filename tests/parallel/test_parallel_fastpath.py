@@ -12,7 +12,7 @@ import threading
 import pytest
 
 from sigmalang.parallel import Plan, StreamingPlan, execute, imap, optimize
-from sigmalang.parallel._budget import PROCESS_START_FLOOR, THREAD_ITEM_FLOOR, sample_cap, serial_at_once
+from sigmalang.parallel._budget import PROCESS_START_FLOOR, THREAD_ITEM_FLOOR, probe_need, sample_cap, serial_at_once
 from sigmalang.parallel._plan import _Kept
 from sigmalang.parallel._sample import Taken, spread_positions
 
@@ -82,12 +82,15 @@ def test_cheap_work_is_planned_serial_and_its_measured_results_are_kept():
 
 
 def test_sampling_budget_is_a_share_of_the_best_parallel_run():
-    # Waiting work with 32 threads: 5 % of serial / 32.
-    assert sample_cap(3.0, 0.0, 2, 300, 32, judge_gil=True) == pytest.approx(0.05 * 3.0 / 32)
-    # CPU work on 2 cores: 5 % of serial / 2, raised to what the GIL probe needs when that can pay.
-    assert sample_cap(1.0, 1.0, 2, 1000, 32, judge_gil=False) == pytest.approx(0.025)
-    assert sample_cap(0.1, 1.0, 2, 1000, 32, judge_gil=True) == pytest.approx(0.015)  # the probe's 3 x 5 ms
-    assert sample_cap(0.02, 1.0, 2, 1000, 32, judge_gil=True) == pytest.approx(0.0005)  # too short to repay it
+    # Waiting work with 32 threads: 5 % of serial / 32; CPU work on 2 cores: 5 % of serial / 2.
+    assert sample_cap(3.0, 0.0, 2, 300, 32) == pytest.approx(0.05 * 3.0 / 32)
+    assert sample_cap(1.0, 1.0, 2, 1000, 32) == pytest.approx(0.025)
+
+
+def test_the_gil_probe_gets_its_time_where_its_verdict_can_pay():
+    assert probe_need(0.1, 1.0, 2) == pytest.approx(0.015)  # 3 switch intervals
+    assert probe_need(0.02, 1.0, 2) == 0.0  # the most a pool gains, 10 ms, cannot repay 15 ms
+    assert probe_need(10.0, 0.05, 2) == 0.0  # waiting work: the GIL does not matter
 
 
 # ------------------------------------------------------------- kept results

@@ -42,20 +42,22 @@ def best_speedup(share: float, cores: int, n_items: int, thread_limit: int) -> f
     return float(max(1, min(thread_limit, n_items, 1.0 / max(share, 1.0 / thread_limit))))
 
 
-def sample_cap(
-    serial: float, share: float, cores: int, n_items: int, thread_limit: int, *, judge_gil: bool
-) -> float:
-    """Seconds of serial sampling worth spending on a job of serial seconds.
+def sample_cap(serial: float, share: float, cores: int, n_items: int, thread_limit: int) -> float:
+    """Seconds of serial sampling worth spending on a job of serial seconds."""
+    return SAMPLE_SHARE * serial / best_speedup(share, cores, n_items, thread_limit)
 
-    judge_gil: CPU-bound work that threads might run; the GIL probe then
-    needs probe_time() of it, worth spending when the most a pool could gain
-    pays for it PROBE_PAYBACK times over (unjudged, the GIL counts as held,
-    and GIL-free work loses threads).
+
+def probe_need(serial: float, share: float, cores: int) -> float:
+    """CPU seconds the GIL probe should see, or 0 when its verdict cannot pay.
+
+    For CPU-bound work that threads might run: without a verdict the GIL
+    counts as held, and GIL-free work loses threads. The probe needs
+    probe_time() of work, worth it when the most a pool could gain repays it
+    PROBE_PAYBACK times over.
     """
-    cap = SAMPLE_SHARE * serial / best_speedup(share, cores, n_items, thread_limit)
-    if judge_gil and share >= WAITING_SHARE and serial * (1 - 1 / max(1, cores)) >= PROBE_PAYBACK * probe_time():
-        cap = max(cap, probe_time())
-    return cap
+    if share >= WAITING_SHARE and serial * (1 - 1 / max(1, cores)) >= PROBE_PAYBACK * probe_time():
+        return probe_time()
+    return 0.0
 
 
 def probe_time() -> float:

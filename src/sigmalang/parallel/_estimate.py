@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import pickle
 import statistics
 import sys
@@ -34,15 +35,26 @@ def per_item(timings: Sequence[Timing]) -> tuple[float, float]:
     return cost, share
 
 
-def _gil_free(timings: Sequence[Timing], held_each: Sequence[float], ran: Sequence[float]) -> float | None:
-    """Share of func's CPU work done without the GIL, or None if too little ran."""
-    cpu_total = sum(t.cpu for t in timings)
+def _gil_free(
+    timings: Sequence[Timing], held_each: Sequence[float], ran: Sequence[float], since: float | None
+) -> float | None:
+    """Share of func's CPU work done without the GIL, or None if too little ran
+    while the probe was running (since: its start, None if it never ran)."""
+    seen = [i for i, t in enumerate(timings) if since is not None and t.window[0] >= since]
+    cpu_total = sum(timings[i].cpu for i in seen)
     if cpu_total < GIL_PROBE_MIN_INTERVALS * sys.getswitchinterval():
         return None
     # A thread holding the GIL keeps it while preempted too: the probe's
     # gaps cover func's CPU time plus the preemption inside the items.
-    preempted = sum(t.wall for t in timings) - sum(ran)
-    return round_step(min(1.0, max(0.0, 1.0 - sum(held_each) / (cpu_total + preempted))), 0.1)
+    preempted = sum(timings[i].wall - ran[i] for i in seen)
+    held = sum(held_each[i] for i in seen)
+    return round_step(min(1.0, max(0.0, 1.0 - held / (cpu_total + preempted))), 0.1)
+
+
+def _cv(xs: Sequence[float]) -> float:
+    """Coefficient of variation (statistics.pstdev works in fractions: slow)."""
+    mean = math.fsum(xs) / len(xs)
+    return math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / len(xs)) / mean if mean > 0 else 0.0
 
 
 def _pickling(func: Callable[[Any], Any], taken: Taken) -> dict[str, Any]:
@@ -80,6 +92,7 @@ def measurements(
     *,
     delay_known: bool = True,
     pickling: bool,
+    memory: bool = True,
     overheads: Overheads | None = None,
 ) -> Measurements:
     """Mean cost, its spread, CPU share and GIL-free share from the timings.
@@ -108,7 +121,7 @@ def measurements(
     costs = capped(costs)
     mean = sum(c * k for c, k in zip(costs, counts)) / sum(counts)
     single = [c for c, k in zip(costs, counts) if k == 1]
-    cv = statistics.pstdev(single) / statistics.fmean(single) if len(single) > 1 and mean > 0 else 0.0
+    cv = _cv(single) if len(single) > 1 and mean > 0 else 0.0
     fields = _pickling(func, taken) if pickling else {
         "func_pickle_time": None, "item_pickle_time": None, "result_pickle_time": None,
         "item_bytes": 0, "result_bytes": 0, "pickle_error": "processes not considered",
@@ -119,9 +132,9 @@ def measurements(
         item_time=round_sig(mean),
         item_time_cv=round_step(cv, 0.05),
         cpu_fraction=round_step(cpu_fraction, 0.05),
-        gil_free=_gil_free(timings, held_each, ran),
+        gil_free=_gil_free(timings, held_each, ran, probe.ticks[0] if probe.ticks else None),
         cores=cpu_count(),
-        available_memory=int(psutil.virtual_memory().available),
+        available_memory=int(psutil.virtual_memory().available) if memory else 0,
         overheads=overheads,
         sample_seconds=sum(t.wall for t in timings),
         **fields,

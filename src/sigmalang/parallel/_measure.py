@@ -381,7 +381,6 @@ class _GilProbe:
     def __init__(self) -> None:
         self.ticks: list[float] = []
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sigmalang-gil-probe", daemon=True)
         self.gap = sys.getswitchinterval() / 2
 
     def _run(self) -> None:
@@ -409,14 +408,11 @@ class _GilProbe:
         self._stop.set()
 
     def __enter__(self) -> "_GilProbe":
-        self._thread.start()
-        while not self.ticks:
-            time.sleep(0.0001)
+        self.start_nowait()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+        self.stop()
 
     def close_gap(self) -> None:
         """Count the time since the probe's last tick as a gap, up to now.

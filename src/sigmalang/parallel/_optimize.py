@@ -8,12 +8,9 @@ from typing import Any, Callable, Iterable
 
 from . import _validate
 from ._adaptive import adaptive_params
-from ._budget import WAITING_SHARE, sample_cap, serial_at_once
+from ._budget import WAITING_SHARE, probe_need, sample_cap, serial_at_once
 from ._estimate import measurements, per_item, picklable
-from ._measure import (
-    Measurements, _enough, _pickle_cost, cached_overheads, cpu_count,
-    Overheads, round_sig,
-)
+from ._measure import Measurements, Overheads, _enough, _pickle_cost, cached_overheads, cpu_count, round_sig
 from ._memory import buffer_size as default_buffer_size
 from ._model import (
     DEFAULT_MAX_THREADS, PARALLEL_MARGIN, Candidate, assumed_length, canonical_chunk, candidates, choose, stream_length,
@@ -50,7 +47,8 @@ def _open(data: Iterable[Any], expected: int | None) -> tuple[Any, int | None, A
 
 
 def _head(sampler: Sampler) -> None:
-    """The first item untimed-as-representative, then doubling batches for HEAD_TIME."""
+    """The first item alone (a slow one ends the head), then batches of doubling
+    size until they have run HEAD_TIME."""
     first = sampler.head_step(1)
     if first is None or first.wall >= HEAD_TIME:
         return
@@ -74,6 +72,8 @@ def _spread(
     imports and cache misses). thorough (adaptive chunking asked for: it
     needs the spread of costs) samples up to the full budget.
     """
+    sampler.start_probe()
+    since = sampler.probe.ticks[0]
     singles = sum(1 for t in sampler.timings if t.count == 1)
     while not sampler.exhausted and singles < sample_size:
         cost, share = per_item(sampler.timings)
@@ -84,8 +84,10 @@ def _spread(
             if _enough(wall - first.wall, cpu - first.cpu):
                 return
             spent = cpu if share >= WAITING_SHARE else wall  # preemption is not sampling
-            cap = sample_cap(n_items * cost, share, cores, n_items, thread_limit, judge_gil=judge_gil)
-            if not thorough and spent >= cap:
+            serial = n_items * cost
+            probed = sum(t.cpu for t in sampler.timings if t.window[0] >= since)
+            need = probe_need(serial, share, cores) if judge_gil else 0.0
+            if not thorough and spent >= sample_cap(serial, share, cores, n_items, thread_limit) and probed >= need:
                 return
         if sampler.spread_step() is None:
             return
@@ -171,7 +173,7 @@ def _sample_inline(
     delay = sampler.close()
     m = measurements(
         func, sampler.timings, sampler.taken, sampler.probe, delay, delay_known=sampler.delay_known,
-        pickling=fast is None and "processes" in backends,
+        pickling=fast is None and "processes" in backends, memory=fast is None,
     )
     return m, n_items, kept, fast
 

@@ -243,7 +243,8 @@ def _explain_measurements(m: Measurements, n_items: int | None) -> list[str]:
     lines.append(
         f"  items             {n_items}" if n_items is not None else "  items             unknown (stream)"
     )
-    lines.append(f"  available memory  {_fmt_bytes(m.available_memory)}")
+    if m.available_memory:  # not read for a plan that is serial at once
+        lines.append(f"  available memory  {_fmt_bytes(m.available_memory)}")
     return lines
 
 

@@ -103,8 +103,9 @@ class Sampler:
     ``data`` is a sequence (indexed) or an iterator (read from its start).
     Timings exclude the cost of reading the clocks; garbage collection is
     held off while timing (a collection lands in a random item and costs it
-    more than a microsecond item takes). The GIL probe runs from the first
-    call, so even a single slow item is seen by it.
+    more than a microsecond item takes). The GIL probe starts with the
+    single-item calls (start_probe()): the head of a cheap job that is
+    planned serial at once never pays for its thread.
     """
 
     def __init__(self, func: Callable[[Any], Any], data: Sequence[Any] | Iterator[Any], n_items: int | None) -> None:
@@ -121,7 +122,7 @@ class Sampler:
         self._t0 = time.perf_counter()
         #: Whether the kernel reported any run delay (without schedstats it reads 0).
         self.delay_known = False
-        self.probe = _GilProbe().start_nowait()
+        self.probe = _GilProbe()
         self._closed = False
         self._gc = gc.isenabled()
         gc.disable()
@@ -131,7 +132,8 @@ class Sampler:
         if isinstance(self.data, Sequence):
             start = len(self.taken.prefix)
             try:
-                return list(self.data[start:start + k])
+                items = self.data[start:start + k]
+                return items if isinstance(items, list) else list(items)
             except (TypeError, ValueError):  # a sequence without slices
                 return [self.data[i] for i in range(start, min(start + k, len(self.data)))]
         items = list(itertools.islice(self.data, k))
@@ -177,6 +179,10 @@ class Sampler:
             self.exhausted = True
         return timing
 
+    def start_probe(self) -> None:
+        if not self.probe.ticks:
+            self.probe.start_nowait()
+
     def spread_step(self) -> Timing | None:
         """Run one item: the next spread position of a sequence, or the
         iterator's next item."""
@@ -201,7 +207,9 @@ class Sampler:
         if self._closed:
             return 0.0
         self._closed = True
-        self.probe.close_gap()
+        if self.probe.ticks:
+            self.probe.close_gap()
+            self.probe.stop()
         now = self._delay.read()
         delay = now - self._delay0
         self.delay_known = now > 0  # the thread's whole life: 0 only without schedstats
@@ -211,7 +219,6 @@ class Sampler:
         outside = time.perf_counter() - self._t0 - sum(t.wall for t in self.timings)
         delay = max(0.0, delay - max(0.0, outside))
         self._delay.close()
-        self.probe.stop()
         if self._gc:
             gc.enable()
         return delay
