@@ -205,6 +205,8 @@ def candidates(
     for backend in ("threads", "processes"):
         if backend not in backends or n_items < 2:
             continue
+        if backend == "threads" and m.gil_free_fraction == 0 and m.wait_fraction == 0:
+            continue  # CPU work holding the GIL: no thread count can beat serial
         if backend == "threads":
             limit = max_workers if max_workers is not None else DEFAULT_MAX_THREADS
             counts = [k for k in THREAD_COUNTS if k <= limit]

@@ -80,8 +80,8 @@ class Taken:
     """Results computed while measuring, by input position.
 
     ``prefix`` holds the results of items 0..len(prefix)-1; ``spread`` those
-    of single items further on (sequences only). ``items`` keeps a few of the
-    items themselves and ``results`` a few results, for the pickling figures;
+    of single items further on (sequences only). ``items`` keeps the first
+    item and ``results`` its result, for the pickling figures;
     ``read`` every item read from a one-shot iterator (to put back if the
     caller runs the data another way).
     """
@@ -159,10 +159,10 @@ class Sampler:
         return out, Timing(len(items), max(0.0, t1 - t0 - wall_floor), max(0.0, cpu - cpu_floor), (t0, t1))
 
     def _keep(self, items: list[Any], results: list[Any]) -> None:
-        if len(self.taken.items) < 2:
-            self.taken.items += items[: 2 - len(self.taken.items)]
-        if len(self.taken.results) < 2:
-            self.taken.results += results[: 2 - len(self.taken.results)]
+        if not self.taken.items:
+            self.taken.items += items[:1]
+        if not self.taken.results:
+            self.taken.results += results[:1]
 
     # -------------------------------------------------------------- phases
     def head_step(self, size: int) -> Timing | None:
