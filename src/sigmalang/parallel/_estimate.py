@@ -105,9 +105,16 @@ def measurements(
     # The probe's gaps stand in for run delay only where the kernel keeps
     # none: on a busy machine the probe itself waits for a core, and its
     # gaps would turn a sleep into "GIL held" time.
-    ran = _Sample([t.wall for t in timings], [t.cpu for t in timings], windows, delay).ran(
-        None if delay_known else held_each
-    )
+    # The run delay was read around the calls the probe saw (from its start);
+    # earlier calls (the head) keep their wall time.
+    since = probe.ticks[0] if probe.ticks else float("inf")
+    late = [i for i, t in enumerate(timings) if t.window[0] >= since]
+    ran = [t.wall for t in timings]
+    corrected = _Sample(
+        [timings[i].wall for i in late], [timings[i].cpu for i in late], [windows[i] for i in late], delay
+    ).ran(None if delay_known else [held_each[i] for i in late])
+    for i, r in zip(late, corrected):
+        ran[i] = r
     used = range(1, len(timings)) if len(timings) > 1 else range(len(timings))
     ratios = [timings[i].cpu / ran[i] if ran[i] > 0 else 1.0 for i in used]
     cpu_fraction = min(1.0, statistics.median(ratios))

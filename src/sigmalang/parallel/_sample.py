@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterator
 from ._measure import _GilProbe, _RunDelay, timer_floor
 
 #: The head is timed in batches until they have run this long (seconds).
-HEAD_TIME = 0.0005
+HEAD_TIME = 0.0003
 def _radical_inverse(j: int) -> float:
     """j's binary digits mirrored after the point: 0, 1/2, 1/4, 3/4, 1/8, ..."""
     v, denom = 0.0, 1.0
@@ -117,9 +117,9 @@ class Sampler:
         self.exhausted = False
         self._floor = timer_floor()
         self._spread: Iterator[int] | None = None
-        self._delay = _RunDelay()
-        self._delay0 = self._delay.read()
-        self._t0 = time.perf_counter()
+        self._delay: _RunDelay | None = None
+        self._delay0 = 0.0
+        self._t0 = 0.0
         #: Whether the kernel reported any run delay (without schedstats it reads 0).
         self.delay_known = False
         self.probe = _GilProbe()
@@ -180,7 +180,12 @@ class Sampler:
         return timing
 
     def start_probe(self) -> None:
+        """Start the GIL probe and the run-delay reading for the calls from now
+        on (a plan that is serial at once from the head needs neither)."""
         if not self.probe.ticks:
+            self._delay = _RunDelay()
+            self._delay0 = self._delay.read()
+            self._t0 = time.perf_counter()
             self.probe.start_nowait()
 
     def spread_step(self) -> Timing | None:
@@ -207,18 +212,19 @@ class Sampler:
         if self._closed:
             return 0.0
         self._closed = True
-        if self.probe.ticks:
+        delay = 0.0
+        if self._delay is not None:
             self.probe.close_gap()
             self.probe.stop()
-        now = self._delay.read()
-        delay = now - self._delay0
-        self.delay_known = now > 0  # the thread's whole life: 0 only without schedstats
-        # Only delay inside the timed calls belongs to them: on a busy
-        # machine the code between calls is preempted too. At most the time
-        # outside the calls can have been spent there.
-        outside = time.perf_counter() - self._t0 - sum(t.wall for t in self.timings)
-        delay = max(0.0, delay - max(0.0, outside))
-        self._delay.close()
+            now = self._delay.read()
+            self.delay_known = now > 0  # the thread's whole life: 0 only without schedstats
+            # Only delay inside the timed calls belongs to them: on a busy
+            # machine the code between calls is preempted too. At most the
+            # time outside the calls can have been spent there.
+            timed = sum(t.wall for t in self.timings if t.window[0] >= self._t0)
+            outside = time.perf_counter() - self._t0 - timed
+            delay = max(0.0, now - self._delay0 - max(0.0, outside))
+            self._delay.close()
         if self._gc:
             gc.enable()
         return delay
