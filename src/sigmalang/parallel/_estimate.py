@@ -8,12 +8,20 @@ import statistics
 import sys
 from typing import Any, Callable, Sequence
 
-import psutil
-
 from ._measure import (
-    CPU_BOUND, GIL_PROBE_MIN_INTERVALS, Measurements, Overheads, _GilProbe, _pickle_cost, _Sample,
-    capped, cpu_count, round_sig, round_step,
+    CPU_BOUND,
+    GIL_PROBE_MIN_INTERVALS,
+    Measurements,
+    Overheads,
+    _GilProbe,
+    _pickle_cost,
+    _Sample,
+    capped,
+    cpu_count,
+    round_sig,
+    round_step,
 )
+from ._memory import available_bytes
 from ._sample import Taken, Timing
 
 
@@ -141,7 +149,7 @@ def measurements(
         cpu_fraction=round_step(cpu_fraction, 0.05),
         gil_free=_gil_free(timings, held_each, ran, probe.ticks[0] if probe.ticks else None),
         cores=cpu_count(),
-        available_memory=int(psutil.virtual_memory().available) if memory else 0,
+        available_memory=available_bytes() if memory else 0,
         overheads=overheads,
         sample_seconds=sum(t.wall for t in timings),
         **fields,

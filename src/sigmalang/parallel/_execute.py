@@ -12,9 +12,9 @@ import collections
 import contextlib
 import itertools
 import time
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
-from collections.abc import Sequence
 from typing import Any, Callable, Iterable, Iterator
 
 from . import _validate

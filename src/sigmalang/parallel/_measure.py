@@ -10,13 +10,13 @@ once per process and cached. Every figure is rounded to two significant digits
 
 from __future__ import annotations
 
+import _thread
 import math
 import os
 import pickle
 import statistics
 import sys
 import threading
-import _thread
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass

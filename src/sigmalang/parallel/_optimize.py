@@ -10,10 +10,25 @@ from . import _validate
 from ._adaptive import adaptive_params
 from ._budget import WAITING_SHARE, probe_need, sample_cap, serial_at_once
 from ._estimate import measurements, per_item, picklable
-from ._measure import Measurements, Overheads, _enough, _pickle_cost, cached_overheads, cpu_count, round_sig
+from ._measure import (
+    Measurements,
+    Overheads,
+    _enough,
+    _pickle_cost,
+    cached_overheads,
+    cpu_count,
+    round_sig,
+)
 from ._memory import buffer_size as default_buffer_size
 from ._model import (
-    DEFAULT_MAX_THREADS, PARALLEL_MARGIN, Candidate, assumed_length, canonical_chunk, candidates, choose, stream_length,
+    DEFAULT_MAX_THREADS,
+    PARALLEL_MARGIN,
+    Candidate,
+    assumed_length,
+    candidates,
+    canonical_chunk,
+    choose,
+    stream_length,
 )
 from ._overheads import overheads_for
 from ._plan import Plan, StreamingPlan, _fmt_time, _Kept

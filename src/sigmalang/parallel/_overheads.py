@@ -13,7 +13,13 @@ import dataclasses
 import multiprocessing
 from typing import Any, Callable
 
-from ._measure import Overheads, cached_overheads, cached_thread_overheads, pool_overheads, thread_overheads
+from ._measure import (
+    Overheads,
+    cached_overheads,
+    cached_thread_overheads,
+    pool_overheads,
+    thread_overheads,
+)
 
 #: Pool costs below any measured on Linux with fork: thread start and task,
 #: process start (+ shutdown) per worker, round trip per task, seconds per
