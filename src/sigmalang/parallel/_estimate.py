@@ -43,20 +43,24 @@ def per_item(timings: Sequence[Timing]) -> tuple[float, float]:
     return cost, share
 
 
-def _gil_free(
-    timings: Sequence[Timing], held_each: Sequence[float], ran: Sequence[float], since: float | None
-) -> float | None:
+def _gil_free(timings: Sequence[Timing], held_each: Sequence[float], since: float | None) -> float | None:
     """Share of func's CPU work done without the GIL, or None if too little ran
-    while the probe was running (since: its start, None if it never ran)."""
+    while the probe was running (since: its start, None if it never ran).
+
+    Each call's held time counts up to its CPU time. A thread holding the GIL
+    keeps it while preempted, so its gaps can exceed its CPU time; and when a
+    forced switch takes the GIL from it and the machine then keeps it off a
+    core, the probe ticks freely for a while, which used to read as GIL-free
+    work (pure Python under load was now and then planned on threads). Those
+    free ticks fall in time the thread was preempted, so a holder's gaps
+    still cover all its CPU time.
+    """
     seen = [i for i, t in enumerate(timings) if since is not None and t.window[0] >= since]
     cpu_total = sum(timings[i].cpu for i in seen)
     if cpu_total < GIL_PROBE_MIN_INTERVALS * sys.getswitchinterval():
         return None
-    # A thread holding the GIL keeps it while preempted too: the probe's
-    # gaps cover func's CPU time plus the preemption inside the items.
-    preempted = sum(timings[i].wall - ran[i] for i in seen)
-    held = sum(held_each[i] for i in seen)
-    return round_step(min(1.0, max(0.0, 1.0 - held / (cpu_total + preempted))), 0.1)
+    held = sum(min(held_each[i], timings[i].cpu) for i in seen)
+    return round_step(min(1.0, max(0.0, 1.0 - held / cpu_total)), 0.1)
 
 
 def _cv(xs: Sequence[float]) -> float:
@@ -147,7 +151,7 @@ def measurements(
         item_time=round_sig(mean),
         item_time_cv=round_step(cv, 0.05),
         cpu_fraction=round_step(cpu_fraction, 0.05),
-        gil_free=_gil_free(timings, held_each, ran, probe.ticks[0] if probe.ticks else None),
+        gil_free=_gil_free(timings, held_each, probe.ticks[0] if probe.ticks else None),
         cores=cpu_count(),
         available_memory=available_bytes() if memory else 0,
         overheads=overheads,
