@@ -27,7 +27,6 @@ import zstandard
 import sigmalang
 from sigmalang.profile.timing import BestTimes, turns
 from sigmalang.corpus import mixed
-from sigmalang.settings import REFERENCE_LEVEL, References
 
 
 class NullSink:
@@ -48,13 +47,13 @@ class Contestant(BestTimes):
         self.blob = b""
 
 
-def _sigmalang(level: int, threads: int, data: bytes, references: References = None) -> Contestant:
+def _sigmalang(level: int, threads: int, data: bytes, references: bool | None = None) -> Contestant:
     def stream_decode(path: str) -> None:
         with open(path, "rb") as src:
             sigmalang.StreamingDecoder(threads).decode_stream(src, NullSink())  # type: ignore[arg-type]
 
     encoder = sigmalang.StreamingEncoder(level, threads, references=references)
-    flag = {None: "", True: " --refs", "text": " --text-refs", False: " --no-refs"}[references]
+    flag = {None: "", True: " --refs", False: " --no-refs"}[references]
     name = f"sigmalang -{level} T{threads}{flag}"
     return Contestant(name, lambda: encoder.compress(data), lambda blob: sigmalang.decompress(blob, threads=threads), stream_decode)
 
@@ -96,8 +95,7 @@ def measure(data: bytes, runs: int, level: int, threads: int) -> list[dict[str, 
     with tempfile.TemporaryDirectory() as tmp:
         contestants = [
             _sigmalang(level, threads, data),
-            _sigmalang(level, threads, data, references=level < REFERENCE_LEVEL),
-            *([_sigmalang(level, threads, data, references="text")] if level < REFERENCE_LEVEL else []),
+            _sigmalang(level, threads, data, references=False),
             _zstandard(level, threads, data),
             _zstandard(level, 1, data),
         ]

@@ -41,7 +41,7 @@ from zarr.codecs import BloscCodec  # noqa: E402
 sys.path.insert(0, str(HERE))
 import sigmalang  # noqa: E402
 from _blocks import replace_block  # noqa: E402
-from _timing import BestTimes  # noqa: E402
+from sigmalang.profile.timing import BestTimes  # noqa: E402
 from sigmalang.corpus import float_series, int_counters  # noqa: E402
 from sigmalang.zarr import SigmalangCodec  # noqa: E402
 

@@ -227,6 +227,16 @@ def test_adaptive_runs_of_known_length_end_with_smaller_chunks():
     assert sum(unknown) == 2000 and not within_tail_bound(unknown)
 
 
-def test_static_runs_keep_their_chunk_size_to_the_end():
+def test_static_runs_end_with_smaller_chunks_down_to_a_quarter_of_their_size():
+    from sigmalang.parallel._execute import TAIL_FLOOR, TAIL_WAVES
+
     plan = StreamingPlan(backend="threads", n_jobs=2, chunksize=40, buffer_size=8)
-    assert set(_chunk_sizes(list(range(2000)), plan)) == {40}
+    sized = _chunk_sizes(list(range(2000)), plan)
+    assert sum(sized) == 2000
+    start = 0
+    for size in sized[:-1]:  # the last chunk is what is left
+        assert 40 // TAIL_FLOOR <= size <= max(40 // TAIL_FLOOR, min(40, -(-(2000 - start) // (TAIL_WAVES * 2))))
+        start += size
+    assert sized[0] == 40 and sized[-2] == 40 // TAIL_FLOOR
+    # Of unknown length, a static run keeps its size to the end.
+    assert set(_chunk_sizes(iter(range(2000)), plan)) == {40}

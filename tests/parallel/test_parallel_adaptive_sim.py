@@ -60,12 +60,14 @@ class Manager:
         return self.pool
 
 
-def makespan(costs: list[float], sizer: ChunkSizer, monkeypatch: pytest.MonkeyPatch, n_jobs: int = 2) -> float:
+def makespan(
+    costs: list[float], sizer: ChunkSizer, monkeypatch: pytest.MonkeyPatch, n_jobs: int = 2, total: int | None = None
+) -> float:
     pool = VirtualPool(n_jobs)
     monkeypatch.setattr(execute_mod, "wait", pool.wait)
     run = execute_mod._Pooled(
-        lambda x: x, iter(costs), backend="processes", n_jobs=n_jobs, sizer=sizer,
-        buffer_size=3 * n_jobs, ordered=True, progress=None, total=None, manager=Manager(pool), gate=None,
+        lambda x: x, execute_mod.Remaining(iter(costs)), backend="processes", n_jobs=n_jobs, sizer=sizer,
+        buffer_size=3 * n_jobs, ordered=True, progress=None, total=total, manager=Manager(pool), gate=None,
     )
     assert list(run) == costs
     return pool.now
@@ -109,3 +111,22 @@ def test_even_costs_lose_little_to_adaptation(monkeypatch):
     static = makespan(costs, ChunkSizer.fixed(100), monkeypatch)
     adaptive = makespan(costs, ChunkSizer.from_params(adaptive_params(100, 0.1, 0.3)), monkeypatch)
     assert adaptive <= static * 1.02
+
+
+def test_static_chunks_end_smaller_and_keep_both_workers_busy_to_the_end(monkeypatch):
+    # Costs growing x16 along the stream, chunks of 250: the last chunk alone
+    # runs ~0.9 s while the other worker idles, unless the tail is cut smaller.
+    costs = growing_costs()
+    ideal = sum(costs) / 2
+    unknown = makespan(costs, ChunkSizer.fixed(250), monkeypatch)
+    known = makespan(costs, ChunkSizer.fixed(250), monkeypatch, total=len(costs))
+    assert known < unknown / 1.05
+    assert known < ideal * 1.06
+
+
+def test_periodic_costs_balance_with_static_chunks(monkeypatch):
+    # Every 5th item 10x: chunks hold the same mix, so static chunks sized for
+    # four waves per worker end within a chunk's spread of the bound.
+    costs = [5e-3 if i % 5 == 0 else 5e-4 for i in range(800)]
+    ideal = sum(costs) / 2
+    assert makespan(costs, ChunkSizer.fixed(100), monkeypatch, total=len(costs)) < ideal * 1.02

@@ -174,17 +174,17 @@ from sigmalang.parallel._measure import (  # noqa: E402
 
 def test_preemption_is_not_mistaken_for_waiting():
     # CPU-bound items on a loaded machine: wall 2x CPU, all of it run delay.
-    s = _Sample(walls=[0.002, 0.004], cpus=[0.001, 0.002], windows=[], results=[], delay=0.003)
+    s = _Sample(walls=[0.002, 0.004], cpus=[0.001, 0.002], windows=[], delay=0.003)
     assert s.ran() == [0.001, 0.002]
 
 
 def test_real_waiting_stays_when_nothing_preempted():
-    s = _Sample(walls=[0.010, 0.010], cpus=[0.0001, 0.0001], windows=[], results=[], delay=0.0)
+    s = _Sample(walls=[0.010, 0.010], cpus=[0.0001, 0.0001], windows=[], delay=0.0)
     assert s.ran() == [0.010, 0.010]
 
 
 def test_run_delay_is_shared_by_off_cpu_time():
-    s = _Sample(walls=[0.010, 0.002], cpus=[0.002, 0.002], windows=[], results=[], delay=0.004)
+    s = _Sample(walls=[0.010, 0.002], cpus=[0.002, 0.002], windows=[], delay=0.004)
     ran = s.ran()
     assert abs(ran[0] - 0.006) < 1e-12 and ran[1] == 0.002
 
@@ -205,13 +205,13 @@ def test_per_byte_uses_minima_not_the_minimum_difference():
 def test_off_cpu_time_holding_the_gil_is_not_waiting():
     # No run-delay figures (schedstat reads 0): a CPU-bound item preempted for
     # 1 ms kept the GIL all along, so the probe saw 3 ms held.
-    s = _Sample(walls=[0.003], cpus=[0.002], windows=[], results=[], delay=0.0)
+    s = _Sample(walls=[0.003], cpus=[0.002], windows=[], delay=0.0)
     assert s.ran([0.003]) == [0.002]
     assert s.ran() == [0.003]  # without the probe's figure it looks like waiting
 
 
 def test_waiting_without_the_gil_stays_waiting():
-    s = _Sample(walls=[0.010, 0.004], cpus=[0.0001, 0.002], windows=[], results=[], delay=0.0)
+    s = _Sample(walls=[0.010, 0.004], cpus=[0.0001, 0.002], windows=[], delay=0.0)
     assert s.ran([0.0, 0.002]) == [0.010, 0.004]
 
 
@@ -237,8 +237,13 @@ def test_timer_floor_is_small_and_not_negative():
     assert 0 <= wall < 1e-3 and 0 <= cpu < 1e-3
 
 
-def test_gil_probe_settle_gives_up_after_a_few_switch_intervals():
-    probe = _GilProbe()  # thread not started: no tick will ever come
-    probe.ticks = [0.0]
-    probe.settle()  # returns (after 4 x gap) instead of waiting for a tick
-    assert probe.ticks == [0.0]
+def test_gil_probe_counts_the_gap_still_open_after_the_last_item():
+    import time
+
+    probe = _GilProbe()  # thread not started: the last tick was 10 ms ago
+    now = time.perf_counter()
+    probe.ticks = [now - 0.010]
+    window = (now - 0.009, now - 0.001)
+    assert probe.blocked_each([window]) == [0.0]  # no tick after it: the gap was not closed
+    probe.close_gap()
+    assert probe.blocked_each([window]) == pytest.approx([0.008])

@@ -68,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ref-window", type=types.reference_window, default=None, metavar="SIZE",
                         help="output a streaming decoder keeps for copies and primed segments "
                              "(default 128M; with --no-refs two segments; 0 = none)")
+    cluster = parser.add_argument_group("on a Dask cluster (needs sigmalang[dask])")
+    cluster.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                         help="compress, decompress or verify on the Dask cluster at ADDRESS (tcp://host:8786): its "
+                              "workers read the files themselves (URLs, or paths they share)")
+    cluster.add_argument("--range-size", type=types.byte_size, default=None, metavar="SIZE",
+                         help="input per task with --scheduler (default 64M; whole segments); each range is a stream "
+                              "of its own, whose copies reach only within it")
     parser.add_argument("-S", "--suffix", default=SUFFIX, help=f"suffix of compressed files (default {SUFFIX})")
     parser.add_argument("-q", "--quiet", action="store_true", help="print no warnings or summaries")
     parser.add_argument("-v", "--verbose", action="store_true", help="print a summary per file")

@@ -31,6 +31,27 @@ class NullSink:
 
 
 def run_files(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    files = checked_names(args, parser)
+    if args.action == "list":
+        return list_files(inputs(files, args), limits_for(args.memory))
+    failures = 0
+    for name, problem in inputs(files, args):
+        try:
+            if problem is not None:
+                raise problem
+            check_stdin(name, args)
+            _process(name, args)
+        except BrokenPipeError:
+            silence_broken_pipe()
+            return 1
+        except (OSError, UserError, SigmalangError) as exc:
+            report_failure(name, exc)
+            failures += 1
+    return 1 if failures else 0
+
+
+def checked_names(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[str]:
+    """The FILE arguments ("-" when none), once the options fit them (else a usage error)."""
     files: list[str] = args.files or ["-"]
     if args.output and len(files) > 1:
         parser.error("-o/--output takes exactly one input file")
@@ -40,29 +61,22 @@ def run_files(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error("standard input ('-') can be given only once")
     if args.output and args.recursive:
         parser.error("-o/--output takes exactly one input file, not -r")
-    if args.action == "list":
-        return list_files(inputs(files, args), limits_for(args.memory))
-    failures = 0
-    for name, problem in inputs(files, args):
-        try:
-            if problem is not None:
-                raise problem
-            if stdin_is_console(name, args.action):
-                raise UserError("stdin is a console, aborting (give a file, or pipe data in)")
-            _process(name, args)
-        except BrokenPipeError:
-            silence_broken_pipe()
-            return 1
-        except OSError as exc:
-            if disk_full(exc):
-                report_disk_full(_shown(name), exc)
-            else:
-                fail(_shown(name), exc)
-            failures += 1
-        except (UserError, SigmalangError) as exc:
-            fail(_shown(name), exc)
-            failures += 1
-    return 1 if failures else 0
+    if args.range_size is not None and args.scheduler is None:
+        parser.error("--range-size sets the work of a cluster task: give --scheduler too")
+    return files
+
+
+def check_stdin(name: str, args: argparse.Namespace) -> None:
+    if stdin_is_console(name, args.action):
+        raise UserError("stdin is a console, aborting (give a file, or pipe data in)")
+
+
+def report_failure(name: str, exc: Exception) -> None:
+    """Say on stderr why ``name`` failed (a full disk with its own advice)."""
+    if isinstance(exc, OSError) and disk_full(exc):
+        report_disk_full(_shown(name), exc)
+    else:
+        fail(_shown(name), exc)
 
 
 def _process(name: str, args: argparse.Namespace) -> None:
@@ -98,7 +112,9 @@ def _output_name(name: str, args: argparse.Namespace, compressing: bool) -> str 
     return name[: -len(args.suffix)]
 
 
-def _convert(name: str, args: argparse.Namespace, compressing: bool) -> None:
+def checked_target(name: str, args: argparse.Namespace, compressing: bool) -> str | None:
+    """Where ``name``'s output goes (None: standard output), once it is known that
+    writing there loses nothing: no overwriting without -f, no compressed terminal."""
     target = _output_name(name, args, compressing)
     if target is None and compressing and sys.stdout.isatty() and not args.force:
         raise UserError("refusing to write compressed data to a terminal (use -f to force, or -o FILE)")
@@ -107,6 +123,11 @@ def _convert(name: str, args: argparse.Namespace, compressing: bool) -> None:
             raise UserError("input and output are the same file")
         if exists(target) and not args.force:
             raise UserError(f"{target} already exists; not overwritten (use -f to overwrite)")
+    return target
+
+
+def _convert(name: str, args: argparse.Namespace, compressing: bool) -> None:
+    target = checked_target(name, args, compressing)
     with _reading(name, args) as (reader, size):
         if target is None:
             out = sys.stdout.buffer
@@ -116,6 +137,11 @@ def _convert(name: str, args: argparse.Namespace, compressing: bool) -> None:
             copy_from = name if name != "-" else None
             with open_output(target, overwrite=args.force, copy_stat_from=copy_from) as out:
                 stats = _run(reader, out, size, args, compressing)
+    finish(name, target, stats, args, compressing)
+
+
+def finish(name: str, target: str | None, stats: StreamStats, args: argparse.Namespace, compressing: bool) -> None:
+    """After a complete output: --rm removes the input, -v prints the summary."""
     if args.remove and target is not None and name != "-":
         remove(name)
     if args.verbose and not args.quiet:
@@ -124,16 +150,7 @@ def _convert(name: str, args: argparse.Namespace, compressing: bool) -> None:
 
 def _run(src: BinaryIO, dst: BinaryIO, size: int | None, args: argparse.Namespace, compressing: bool) -> StreamStats:
     if compressing:
-        settings = EncoderSettings(
-            args.level or DEFAULT_LEVEL,
-            args.threads,
-            args.chunk_size,
-            segment_size=args.segment_size,
-            long_distance=args.long or None,
-            reference_window=args.ref_window,
-            references=args.references,
-        )
-        encoder = StreamingEncoder(settings=settings)
+        encoder = StreamingEncoder(settings=encoder_settings(args))
         stats = encoder.encode_stream(src, dst, size=size)
         if args.verbose and not args.quiet and encoder.last_plan is not None:
             warn("parallel plan (-T0):\n" + encoder.last_plan.explain())
@@ -141,9 +158,25 @@ def _run(src: BinaryIO, dst: BinaryIO, size: int | None, args: argparse.Namespac
     return StreamingDecoder(args.threads, limits=limits_for(args.memory)).decode_stream(src, dst)
 
 
+def encoder_settings(args: argparse.Namespace) -> EncoderSettings:
+    return EncoderSettings(
+        args.level or DEFAULT_LEVEL,
+        args.threads,
+        args.chunk_size,
+        segment_size=args.segment_size,
+        long_distance=args.long or None,
+        reference_window=args.ref_window,
+        references=args.references,
+    )
+
+
 def _verify(name: str, args: argparse.Namespace) -> None:
     with _reading(name, args) as (reader, _size):
         stats = StreamingDecoder(args.threads, limits=limits_for(args.memory)).decode_stream(reader, NullSink())  # type: ignore[arg-type]
+    report_verified(name, stats, args)
+
+
+def report_verified(name: str, stats: StreamStats, args: argparse.Namespace) -> None:
     if not args.quiet:
         print(f"{name}: OK ({human_bytes(stats.bytes_out)}, {stats.chunks} chunks, checksums verified)", file=sys.stderr)
 

@@ -43,6 +43,10 @@ def _dispatch(args: list[str]) -> int:
         return commands[args[0]](args[1:])
     parser = build_parser()
     options = parser.parse_args(args)
+    if options.scheduler is not None and options.action != "list":
+        from .cluster import run_on_cluster
+
+        return run_on_cluster(options, parser)
     from .files import run_files
 
     return run_files(options, parser)

@@ -63,10 +63,16 @@ class Design(enum.IntEnum):
     GEAR = 2  #: zstd's gear rolling hash over 64 bytes, one byte at a time
 
 
-#: Defaults chosen by ``benchmarks/longrange.py`` (CPU per MiB against copied share and ratio).
+#: Anchor defaults chosen by ``benchmarks/longrange.py`` (CPU per MiB against copied share and ratio).
 DESIGN = Design.WINDOW8
 ANCHOR_BITS = 8
-MIN_COPY = 256
+#: The shortest copy kept. Each copy costs several bytes of copy table that no
+#: entropy coder sees, and it cuts the chunk's literals apart; records that
+#: recur with a changed field every few hundred bytes (NDJSON logs) compress
+#: better in a primed zstd frame than as a copy per record, while versions of
+#: files with an edit every few KiB keep nearly all their copies
+#: (``benchmarks/adaptive.py`` compares with ``--no-refs`` per kind).
+MIN_COPY = 768
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +112,7 @@ def table_bits(window: int, anchor_bits: int) -> int:
 
 
 class LongRangeMatcher:
-    """Copies from earlier segments for each chunk of a stream, within a bounded window.
+    """Copies of earlier bytes for each chunk of a stream, within a bounded window.
 
     Memory: a table of 16 bytes per bucket, one bucket per anchor seen, up to
     ``2**table_bits(window, anchor_bits)`` buckets (64 KiB per MiB of window

@@ -12,6 +12,7 @@ import collections
 import contextlib
 import itertools
 import time
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator
@@ -22,6 +23,7 @@ from ._memory import Backpressure
 from ._model import BUFFER_PER_WORKER
 from ._plan import Plan, StreamingPlan
 from ._pool import PoolManager, is_broken, shutdown_executor
+from ._remaining import Part, Remaining, flatten, merged
 
 Progress = Callable[[int, "int | None"], Any]
 
@@ -53,22 +55,47 @@ def _length(data: Iterable[Any]) -> int | None:
 
 def _serial(
     func: Callable[[Any], Any],
-    source: Iterator[Any],
+    source: Remaining,
     progress: Progress | None,
     total: int | None,
     gate: Backpressure | None,
-) -> Iterator[Any]:
-    for i, item in enumerate(source):
-        if gate is not None:
-            gate.wait()
+    done: int,
+) -> Iterator[Part]:
+    """A serial run, one part per item (lazy: an infinite input works)."""
+    for first, items in source.runs():
+        for i, item in enumerate(items, first):
+            if gate is not None:
+                gate.wait()
+            try:
+                result = func(item)
+            except Exception as exc:
+                _note(exc, f"raised by func on item {i}")
+                raise
+            done += 1
+            if progress is not None:
+                progress(done, total)
+            yield i, [result]
+
+
+def _serial_list(func: Callable[[Any], Any], source: Remaining, prefix: list[Any], kept: dict[int, Any]) -> Part:
+    """A serial run collected whole, in input order, as one part: func mapped
+    over each run of items straight into the result list, kept results put in
+    between, nothing per item of its own (for microsecond items, any per-item
+    step or copy of the results would be a sizeable share of the run)."""
+    out = prefix
+    pending = sorted(kept.items(), reverse=True)
+    for first, items in source.runs():
+        while pending and pending[-1][0] < first:
+            out.append(pending.pop()[1])
+        done = len(out)
         try:
-            result = func(item)
+            out.extend(map(func, items))
         except Exception as exc:
-            _note(exc, f"raised by func on item {i}")
+            # extend() keeps what map() produced before the error.
+            _note(exc, f"raised by func on item {first + len(out) - done}")
             raise
-        if progress is not None:
-            progress(i + 1, total)
-        yield result
+    out.extend(r for _, r in reversed(pending))
+    return 0, out
 
 
 class _Pooled:
@@ -85,7 +112,7 @@ class _Pooled:
     def __init__(
         self,
         func: Callable[[Any], Any],
-        source: Iterator[Any],
+        source: Remaining | Iterable[Any],
         *,
         backend: str,
         n_jobs: int,
@@ -96,9 +123,10 @@ class _Pooled:
         total: int | None,
         manager: Any,
         gate: Backpressure | None,
+        done: int = 0,
     ) -> None:
         self.func = func
-        self.source = source
+        self.source = source if isinstance(source, Remaining) else Remaining(iter(source))
         self.backend = backend
         self.n_jobs = n_jobs
         self.sizer = sizer
@@ -113,9 +141,7 @@ class _Pooled:
         self.order: collections.deque[Future] = collections.deque()
         self.running: set[Future] = set()
         self.items_out = 0
-        self.pulled = 0
-        self.done_items = 0
-        self.exhausted = False
+        self.done_items = done
 
     # --------------------------------------------------------------- pools
     @contextlib.contextmanager
@@ -146,35 +172,31 @@ class _Pooled:
         return len(self.running) < self.max_running and self.items_out < self.max_items
 
     def _next_size(self) -> int:
-        """The sizer's chunk size; near the end of a run of known length, an
-        adaptive run takes at most 1/TAIL_WAVES of the remaining items per
-        worker (never below the sizer's minimum), so the workers finish close
-        together instead of one running the last long chunk alone."""
+        """The sizer's chunk size; near the end of a run of known length, at
+        most 1/TAIL_WAVES of the remaining items per worker (never below the
+        sizer's minimum, or a quarter of a fixed size), so the workers finish
+        close together instead of one running the last long chunk alone."""
         size = self.sizer.next_size()
-        if self.sizer.adaptive and self.total is not None:
-            share = -(-(self.total - self.pulled) // (TAIL_WAVES * self.n_jobs))
-            size = min(size, max(self.sizer.min_size, share))
+        if self.total is not None:
+            floor = self.sizer.min_size if self.sizer.adaptive else max(1, size // TAIL_FLOOR)
+            share = -(-(self.total - self.source.pos) // (TAIL_WAVES * self.n_jobs))
+            size = min(size, max(floor, share))
         return size
 
     def _fill(self, pool: Executor) -> None:
-        while not self.exhausted and self._room():
+        while not self.source.exhausted and self._room():
             if self.gate is not None and self.gate.over():
                 if self.order:
                     return  # drain results first; intake stays paused
                 self.gate.wait()
-            size = self._next_size()
-            chunk = list(itertools.islice(self.source, size))
+            first, chunk = self.source.take(self._next_size())
             if not chunk:
-                self.exhausted = True
-                return
-            fut = pool.submit(_run_chunk, self.func, chunk, self.pulled)
-            self.pending[fut] = (self.pulled, len(chunk))
+                continue
+            fut = pool.submit(_run_chunk, self.func, chunk, first)
+            self.pending[fut] = (first, len(chunk))
             self.order.append(fut)
             self.running.add(fut)
-            self.pulled += len(chunk)
             self.items_out += len(chunk)
-            if len(chunk) < size:
-                self.exhausted = True
 
     def _observe(self, done: Iterable[Future]) -> None:
         """Feed finished chunks to the sizer as they finish, not as handed back.
@@ -210,7 +232,7 @@ class _Pooled:
         for _, results in self.chunks():
             yield from results
 
-    def chunks(self) -> Iterator[tuple[int, list[Any]]]:
+    def chunks(self) -> Iterator[Part]:
         """(index of first item, results) per chunk, in the configured order."""
         with self._pool() as pool:
             error: BaseException | None = None
@@ -240,7 +262,7 @@ class _Pooled:
                 if isinstance(exc, BrokenProcessPool):
                     raise BrokenProcessPool(
                         "a worker process died (killed, os._exit() or a crash) after "
-                        f"{self.done_items} of {self.pulled} submitted items were done; "
+                        f"{self.done_items} of {self.source.pos} items read were done; "
                         "pending work was cancelled and the pool shut down"
                     ) from exc
                 raise
@@ -253,6 +275,8 @@ NO_QUEUE_DURATION = 0.02
 #: Near the end of a run of known length, an adaptive chunk holds at most the
 #: remaining items / (TAIL_WAVES x workers) (guided self-scheduling).
 TAIL_WAVES = 2
+#: ... and a run of fixed chunks no less than this fraction of its size.
+TAIL_FLOOR = 4
 
 
 def running_window(
@@ -301,33 +325,35 @@ def _run(
     progress: Progress | None,
     pool_manager: Any,
     collect: bool = False,
-) -> Iterator[Any]:
+) -> Iterator[Part]:
+    """Parts (first index, results) of a run; in index order if ordered."""
     total = _length(data)
     if total is None and isinstance(plan, StreamingPlan):
         total = plan.expected_items
-    source = iter(data)
+    taken = plan._claim(func, data)
+    prefix: list[Any] = taken.prefix if taken is not None else []
+    kept: dict[int, Any] = taken.spread if taken is not None else {}
+    items = iter(data)
+    if prefix and isinstance(data, Sequence):
+        items = itertools.islice(items, len(prefix), None)
+    source = Remaining(items, len(prefix), kept)
     sizer, buffer_size, manager, gate = _settings(plan, pool_manager)
+    done = len(prefix) + len(kept)
     if plan.backend == "serial":
-        return _serial(func, source, progress, total, gate)
-    run = _Pooled(
-        func,
-        source,
-        backend=plan.backend,
-        n_jobs=plan.n_jobs,
-        sizer=sizer,
-        buffer_size=buffer_size,
-        # Collecting everything anyway: take chunks as they finish (no worker
-        # waits behind a slow first chunk) and put them in order at the end.
-        ordered=ordered and not collect,
-        progress=progress,
-        total=total,
-        manager=manager,
-        gate=gate,
-    )
-    if collect and ordered:
-        parts = sorted(run.chunks(), key=lambda part: part[0])
-        return (r for _, results in parts for r in results)
-    return iter(run)
+        if collect and progress is None and gate is None:
+            return iter([_serial_list(func, source, list(prefix), kept)])
+        parts: Iterable[Part] = _serial(func, source, progress, total, gate, done)
+    else:
+        parts = _Pooled(
+            func, source, backend=plan.backend, n_jobs=plan.n_jobs, sizer=sizer,
+            buffer_size=buffer_size,
+            # Collecting everything anyway: take chunks as they finish (no worker
+            # waits behind a slow first chunk) and put them in order at the end.
+            ordered=ordered and not collect,
+            progress=progress, total=total, manager=manager, gate=gate, done=done,
+        ).chunks()
+    head = [(0, prefix)] if prefix else []
+    return itertools.chain(head, merged(parts, kept, ordered and not collect))
 
 
 def _check(func: Any, data: Any, plan: Any, ordered: Any, progress: Any, pool_manager: Any) -> None:
@@ -360,7 +386,8 @@ def imap(
         from ._optimize import optimize_streaming
 
         plan = optimize_streaming(func, data, pool_manager=pool_manager)
-    return _run(func, plan.resolve(data), plan, ordered=ordered, progress=progress, pool_manager=pool_manager)
+    parts = _run(func, data, plan, ordered=ordered, progress=progress, pool_manager=pool_manager)
+    return (r for _, results in parts for r in results)
 
 
 def execute(
@@ -378,7 +405,7 @@ def execute(
         from ._optimize import optimize
 
         plan = optimize(func, data, pool_manager=pool_manager)
-    return list(
-        _run(func, plan.resolve(data), plan, ordered=ordered, progress=progress,
-             pool_manager=pool_manager, collect=True)
-    )
+    parts = _run(func, data, plan, ordered=ordered, progress=progress, pool_manager=pool_manager, collect=True)
+    if not ordered:
+        return [r for _, results in parts for r in results]
+    return flatten(parts)

@@ -10,7 +10,7 @@ once per process and cached. Every figure is rounded to two significant digits
 
 from __future__ import annotations
 
-import gc
+import _thread
 import math
 import os
 import pickle
@@ -65,6 +65,8 @@ class Overheads:
     process_task: float = 0.0
     process_byte: float = 0.0
     worker_rss: int = 0
+    #: The process figures are bounds, not measurements (see _overheads.py).
+    assumed: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ class Measurements:
     available_memory: int
     overheads: Overheads | None = None
     pickle_error: str | None = None
+    #: Wall seconds of the sampled calls (their results are kept for the run).
+    sample_seconds: float = 0.0
 
     @property
     def picklable(self) -> bool:
@@ -132,13 +136,13 @@ def _time(fn: Callable[[], Any]) -> float:
 
 def _calibrate_threads() -> tuple[float, float]:
     starts, tasks = [], []
-    for _ in range(2 * CALIBRATION_REPEATS - 1):  # cheap, so more repeats
+    for _ in range(CALIBRATION_REPEATS):
         t0 = time.perf_counter()
-        with ThreadPoolExecutor(4) as pool:
-            for f in [pool.submit(_noop) for _ in range(4)]:
+        with ThreadPoolExecutor(2) as pool:
+            for f in [pool.submit(_noop) for _ in range(2)]:
                 f.result()
-            starts.append((time.perf_counter() - t0) / 4)
-            n = 300
+            starts.append((time.perf_counter() - t0) / 2)
+            n = 30
             tasks.append(_time(lambda: [f.result() for f in [pool.submit(_noop, i) for i in range(n)]]) / n)
     return round_sig(min(starts)), round_sig(min(tasks))
 
@@ -154,7 +158,11 @@ def per_byte(moves: Sequence[float], tasks: Sequence[float], nbytes: int, k: int
 
 
 def _calibrate_processes() -> tuple[float, float, float, int]:
-    starts, stops, tasks, moves, rss = [], [], [], [], []
+    starts: list[float] = []
+    stops: list[float] = []
+    tasks: list[float] = []
+    moves: list[float] = []
+    rss: list[int] = []
     size = 256 * 1024
     for _ in range(CALIBRATION_REPEATS):
         t0 = time.perf_counter()
@@ -203,6 +211,30 @@ def pool_overheads(*, processes: bool) -> Overheads:
             _cache["processes"] = _calibrate_processes()
         t = _cache["threads"]
         p = _cache.get("processes", (0.0, 0.0, 0.0, 0))
+    return Overheads(t[0], t[1], p[0], p[1], p[2], p[3])
+
+
+def thread_overheads() -> Overheads:
+    """Thread pool costs (measured once per process: a few milliseconds)."""
+    with _cache_lock:
+        if "threads" not in _cache:
+            _cache["threads"] = _calibrate_threads()
+        t = _cache["threads"]
+    return Overheads(t[0], t[1])
+
+
+def cached_thread_overheads() -> Overheads | None:
+    with _cache_lock:
+        t = _cache.get("threads")
+    return Overheads(t[0], t[1]) if t is not None else None
+
+
+def cached_overheads() -> Overheads | None:
+    """The pool costs measured so far in this process, or None (measures nothing)."""
+    with _cache_lock:
+        if "processes" not in _cache:
+            return None
+        t, p = _cache.get("threads", (0.0, 0.0)), _cache["processes"]
     return Overheads(t[0], t[1], p[0], p[1], p[2], p[3])
 
 
@@ -256,7 +288,6 @@ class _Sample:
     walls: list[float]
     cpus: list[float]
     windows: list[tuple[float, float]]
-    results: list[Any]
     delay: float = 0.0  # seconds preempted over the whole sample
 
     def ran(self, held: Sequence[float] | None = None) -> list[float]:
@@ -306,11 +337,6 @@ def capped(costs: Sequence[float]) -> list[float]:
     return [min(c, cap) for c in costs]
 
 
-def _annotate(exc: BaseException, text: str) -> None:
-    if hasattr(exc, "add_note"):
-        exc.add_note(text)
-
-
 def _enough(wall: float, cpu: float) -> bool:
     """Whether sampling may stop: SERIAL_BUDGET of CPU time for CPU-bound work.
 
@@ -346,51 +372,6 @@ def timer_floor(repeats: int = SCAFFOLD_REPEATS) -> tuple[float, float]:
     return min(walls), min(cpus)
 
 
-def _time_serial(
-    func: Callable[[Any], Any], items: Sequence[Any], cap: int, probe: "_GilProbe | None" = None
-) -> _Sample:
-    walls: list[float] = []
-    cpus: list[float] = []
-    windows: list[tuple[float, float]] = []
-    results: list[Any] = []
-    spent = 0.0
-    wall_floor, cpu_floor = timer_floor()
-    delay = _RunDelay()
-    d0 = delay.read()
-    # A garbage collection starts after a count of allocations made anywhere
-    # (the GIL probe's ticks included), so it lands in a random sampled item
-    # and costs it ~10-30 µs: for microsecond items that moved the mean by
-    # half and the plan with it. Collections are held off while timing.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for i, item in enumerate(items[:cap]):
-            c0 = time.thread_time()
-            t0 = time.perf_counter()
-            try:
-                result = func(item)
-            except Exception as exc:
-                _annotate(exc, f"raised by func while measuring sample item {i}")
-                raise
-            t1 = time.perf_counter()
-            cpus.append(max(0.0, time.thread_time() - c0 - cpu_floor))
-            walls.append(max(0.0, t1 - t0 - wall_floor))
-            windows.append((t0, t1))
-            if len(results) < 4:
-                results.append(result)
-            spent += t1 - t0
-            if len(walls) >= 2 and _enough(spent, sum(cpus)):
-                break
-        if probe is not None:
-            probe.settle()
-        preempted = delay.read() - d0
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-        delay.close()
-    return _Sample(walls, cpus, windows, results, preempted)
-
-
 class _GilProbe:
     """A thread that wakes every 0.2 ms and needs the GIL to record the time.
 
@@ -404,7 +385,6 @@ class _GilProbe:
     def __init__(self) -> None:
         self.ticks: list[float] = []
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sigmalang-gil-probe", daemon=True)
         self.gap = sys.getswitchinterval() / 2
 
     def _run(self) -> None:
@@ -413,31 +393,44 @@ class _GilProbe:
             time.sleep(0.0002)
             tick(now())
 
+    def start_nowait(self) -> "_GilProbe":
+        """Start ticking without waiting for the thread to run.
+
+        The start time counts as a tick: while func holds the GIL the new
+        thread cannot even begin, and that first gap is held time too.
+        Waiting for a real first tick cost a millisecond or more, as much as
+        a whole cheap job.
+        """
+        self.ticks.append(time.perf_counter())
+        # threading.Thread.start() waits until the thread runs: up to
+        # milliseconds on a busy machine. Nothing here needs to wait.
+        _thread.start_new_thread(self._run, ())
+        return self
+
+    def stop(self) -> None:
+        """Let the thread end after its current sleep (not joined: nothing waits)."""
+        self._stop.set()
+
     def __enter__(self) -> "_GilProbe":
-        self._thread.start()
-        while not self.ticks:
-            time.sleep(0.0001)
+        self.start_nowait()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+        self.stop()
 
-    def settle(self) -> None:
-        """Hold the GIL until the probe ticks again (at most two switch intervals).
+    def close_gap(self) -> None:
+        """Count the time since the probe's last tick as a gap, up to now.
 
-        Reading the run delay after the last item releases the GIL, which
-        ended the probe's wait early: the last item's gap came out shorter
-        than a switch interval, was not counted, and pure Python read up to
-        ~30 % GIL-free on a loaded machine (whose short samples made the last
-        item a large share). Spinning here lets the wait end the way it would
-        have during the item: by a forced switch, or at once if func
-        released the GIL anyway.
+        Read after the last item, the run delay releases the GIL, and the
+        probe's wait (for a forced switch, if func held the GIL) ended early:
+        the last item's gap came out shorter than a switch interval and was
+        not counted, so under load pure Python read as partly GIL-free. A
+        tick at the present closes that gap where it stands: if func released
+        the GIL, the probe ticked during the item and the gap is short.
+        Holding the GIL until the probe ticked again did the same for up to
+        four switch intervals of spinning.
         """
-        seen = len(self.ticks)
-        deadline = time.perf_counter() + 4 * self.gap
-        while len(self.ticks) == seen and time.perf_counter() < deadline:
-            pass
+        self.ticks.append(time.perf_counter())
 
     def blocked(self, windows: Sequence[tuple[float, float]]) -> float:
         """Seconds within windows during which the probe could not get the GIL."""
@@ -471,85 +464,3 @@ def _pickle_cost(objs: Sequence[Any]) -> tuple[float, int]:
     return round_sig(elapsed / (reps * len(objs))), int(round_sig(size)) if size else 0
 
 
-def measure_function(
-    func: Callable[[Any], Any],
-    sample: Sequence[Any],
-    *,
-    sample_size: int,
-    overheads: Overheads | None = None,
-) -> Measurements:
-    """Time func on sample items and test pickling and thread scaling.
-
-    Calls func at most sample_size times (one untimed warm-up call, then timed
-    calls until about SERIAL_BUDGET seconds), with the GIL probe running.
-    """
-    warmup = 0
-    if sample_size >= 3:
-        # One untimed call first: imports, caches and lazy setup inside func
-        # would otherwise look like a slow item.
-        try:
-            func(sample[0])
-        except Exception as exc:
-            _annotate(exc, "raised by func while measuring sample item 0")
-            raise
-        warmup = 1
-    with _GilProbe() as probe:
-        timed = _time_serial(func, sample, sample_size - warmup, probe)
-    n1 = len(timed.walls)
-    held_each = probe.blocked_each(timed.windows)
-    ran = timed.ran(held_each)
-    ratios = sorted(c / w if w > 0 else 1.0 for c, w in zip(timed.cpus, ran))
-    cpu_fraction = min(1.0, statistics.median(ratios))
-    if cpu_fraction >= CPU_BOUND:
-        # Wall above CPU by a few tens of percent is preemption by other
-        # programs, not waiting that more threads could overlap.
-        cpu_fraction = 1.0
-    # CPU-bound: cost = CPU time (immune to preemption by other programs).
-    costs = capped(timed.cpus if cpu_fraction >= CPU_BOUND else ran)
-    mean = statistics.fmean(costs)
-    cv = statistics.pstdev(costs) / mean if n1 > 1 and mean > 0 else 0.0
-    gil_free = None
-    cpu_total = sum(timed.cpus)
-    if cpu_total >= GIL_PROBE_MIN_INTERVALS * sys.getswitchinterval():
-        # A thread holding the GIL keeps it while preempted too: the probe's
-        # gaps cover func's CPU time plus the preemption inside the items.
-        held = sum(held_each)
-        preempted = sum(timed.walls) - sum(ran)
-        gil_free = round_step(min(1.0, max(0.0, 1.0 - held / (cpu_total + preempted))), 0.1)
-
-    pickle_error = None
-    func_pt: float | None = None
-    try:
-        func_pt = _pickle_cost([func])[0]
-    except Exception as exc:  # lambdas, closures, bound methods of local classes
-        pickle_error = f"func cannot be pickled ({type(exc).__name__}: {exc})"
-    item_pt: float | None
-    result_pt: float | None
-    try:
-        item_pt, item_bytes = _pickle_cost(list(sample[: min(8, len(sample))]))
-    except Exception as exc:
-        item_pt, item_bytes = None, 0
-        pickle_error = pickle_error or f"items cannot be pickled ({type(exc).__name__}: {exc})"
-    try:
-        result_pt, result_bytes = _pickle_cost(timed.results)
-    except Exception as exc:
-        result_pt, result_bytes = None, 0
-        pickle_error = pickle_error or f"results cannot be pickled ({type(exc).__name__}: {exc})"
-
-    return Measurements(
-        n_sampled=n1,
-        n_calls=warmup + n1,
-        item_time=round_sig(mean),
-        item_time_cv=round_step(cv, 0.05),
-        cpu_fraction=round_step(cpu_fraction, 0.05),
-        gil_free=gil_free,
-        func_pickle_time=func_pt,
-        item_pickle_time=item_pt,
-        result_pickle_time=result_pt,
-        item_bytes=item_bytes,
-        result_bytes=result_bytes,
-        cores=cpu_count(),
-        available_memory=int(psutil.virtual_memory().available),
-        overheads=overheads,
-        pickle_error=pickle_error,
-    )

@@ -68,11 +68,15 @@ class Candidate:
         return f"{self.backend} x{self.n_jobs}, chunks of {self.chunksize}"
 
 
-def stream_length(m: Measurements) -> int:
+def assumed_length(item_time: float) -> int:
     """Number of items assumed for a stream of unknown length."""
-    if m.item_time <= 0:
+    if item_time <= 0:
         return STREAM_MIN_ITEMS
-    return max(STREAM_MIN_ITEMS, int(STREAM_HORIZON / m.item_time))
+    return max(STREAM_MIN_ITEMS, int(STREAM_HORIZON / item_time))
+
+
+def stream_length(m: Measurements) -> int:
+    return assumed_length(m.item_time)
 
 
 def _pow2_floor(x: int) -> int:
@@ -201,6 +205,8 @@ def candidates(
     for backend in ("threads", "processes"):
         if backend not in backends or n_items < 2:
             continue
+        if backend == "threads" and m.gil_free_fraction == 0 and m.wait_fraction == 0:
+            continue  # CPU work holding the GIL: no thread count can beat serial
         if backend == "threads":
             limit = max_workers if max_workers is not None else DEFAULT_MAX_THREADS
             counts = [k for k in THREAD_COUNTS if k <= limit]

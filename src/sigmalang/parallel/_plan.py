@@ -30,19 +30,37 @@ def _fmt_bytes(n: float) -> str:
     return f"{n} B"  # pragma: no cover
 
 
-class _Source:
-    """Items an optimizer took from a one-shot iterator, to be put back once."""
+class _Kept:
+    """What optimize() computed and read while measuring, handed to the run once.
 
-    def __init__(self, iterator: Iterator[Any], sample: list[Any]) -> None:
-        self.iterator = iterator
-        self.sample = sample
+    ``taken`` holds the results computed for sampled items: a run of the
+    same func over the same data object uses them instead of calling func
+    again. For a one-shot iterator, ``items`` are the items read from it,
+    put back by ``plan.data`` for a caller who runs the data another way.
+    """
+
+    def __init__(self, func: Any, data: Any, taken: Any, items: list[Any] | None = None) -> None:
+        self.func = func
+        self.data = data
+        self.taken = taken
+        self.items = items
         self.used = False
 
-    def restore(self) -> Iterator[Any]:
-        if self.used:
-            return self.iterator
+    def claim(self, func: Any, data: Any) -> Any:
+        """The kept results if this run is of the planned func over the planned data."""
+        if self.used or func is not self.func or data is not self.data:
+            return None
         self.used = True
-        return itertools.chain(self.sample, self.iterator)
+        taken, self.taken = self.taken, None
+        return taken
+
+    def restore(self) -> Iterator[Any]:
+        if self.items is None:
+            raise ValueError("data: this plan was not made from an iterator; pass your data")
+        if self.used:
+            return self.data
+        self.used = True
+        return itertools.chain(self.items, self.data)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,7 +80,7 @@ class Plan:
     warnings: tuple[str, ...] = ()
     n_items: int | None = None
     candidates: tuple[Candidate, ...] = field(default=(), repr=False, compare=False)
-    _source: _Source | None = field(default=None, repr=False, compare=False)
+    _kept: _Kept | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _validate.run_backend("backend", self.backend)
@@ -71,16 +89,26 @@ class Plan:
 
     @property
     def data(self) -> Any:
-        """The planned data; for an iterator, the sampled items come first again."""
-        if self._source is None:
-            raise ValueError("data: this plan was not made from an iterator; pass your data")
-        return self._source.restore()
+        """The planned data; for an iterator, the sampled items come first again.
 
-    def resolve(self, data: Iterable[Any]) -> Iterable[Any]:
-        """Put back the items optimize() took, if data is the iterator it sampled."""
-        if self._source is not None and data is self._source.iterator:
-            return self._source.restore()
-        return data
+        The results computed while planning are then not used: the caller
+        runs those items again.
+        """
+        if self._kept is None or self._kept.items is None:
+            raise ValueError("data: this plan keeps no items (not made from an iterator, or released); pass your data")
+        return self._kept.restore()
+
+    def release(self) -> None:
+        """Drop the results and items kept from planning: a caller that will
+        not run this plan over the planned data frees them now."""
+        if self._kept is not None:
+            self._kept.used = True
+            self._kept.taken = None
+            self._kept.items = None
+
+    def _claim(self, func: Any, data: Iterable[Any]) -> Any:
+        """Results computed while planning, if data is what was planned (once)."""
+        return self._kept.claim(func, data) if self._kept is not None else None
 
     def with_backend(self, backend: str, n_jobs: int | None = None) -> "Plan":
         """Same plan on another backend (e.g. 'dask'), optionally another worker count."""
@@ -195,7 +223,12 @@ def _explain_measurements(m: Measurements, n_items: int | None) -> list[str]:
     else:
         lines.append(f"  pickling          {m.pickle_error}")
     o = m.overheads
-    if o is not None:
+    if o is not None and o.assumed:
+        lines.append(
+            "  pool costs        not measured: the plan is the same whether pools cost little or much "
+            f"(up to thread start {_fmt_time(o.thread_start)}, process start {_fmt_time(o.process_start)})"
+        )
+    elif o is not None:
         text = (
             f"  pool costs        thread start {_fmt_time(o.thread_start)}, "
             f"thread task {_fmt_time(o.thread_task)}"
@@ -210,7 +243,8 @@ def _explain_measurements(m: Measurements, n_items: int | None) -> list[str]:
     lines.append(
         f"  items             {n_items}" if n_items is not None else "  items             unknown (stream)"
     )
-    lines.append(f"  available memory  {_fmt_bytes(m.available_memory)}")
+    if m.available_memory:  # not read for a plan that is serial at once
+        lines.append(f"  available memory  {_fmt_bytes(m.available_memory)}")
     return lines
 
 

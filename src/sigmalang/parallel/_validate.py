@@ -7,7 +7,7 @@ with a message that names the parameter and repeats the value it got.
 from __future__ import annotations
 
 import numbers
-from typing import Any, Iterable
+from typing import Any, Iterable, overload
 
 #: Backends the optimizer measures and chooses between.
 PLANNED_BACKENDS = ("serial", "threads", "processes")
@@ -21,6 +21,14 @@ def _is_int(value: Any) -> bool:
 
 def _is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+@overload
+def positive_int(name: str, value: Any) -> int: ...
+
+
+@overload
+def positive_int(name: str, value: Any, *, allow_none: bool) -> int | None: ...
 
 
 def positive_int(name: str, value: Any, *, allow_none: bool = False) -> int | None:

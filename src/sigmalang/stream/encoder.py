@@ -147,20 +147,7 @@ class StreamingEncoder:
         self._totals = StreamStats()
 
     def _accumulate(self, stats: StreamStats) -> None:
-        _add_stats(self._totals, stats)
-
-
-def _add_stats(total: StreamStats, part: StreamStats) -> None:
-    total.bytes_in += part.bytes_in
-    total.bytes_out += part.bytes_out
-    total.chunks += part.chunks
-    total.elapsed += part.elapsed
-    total.strategies.update(part.strategies)
-    total.strategy_raw_bytes.update(part.strategy_raw_bytes)
-    total.strategy_encoded_bytes.update(part.strategy_encoded_bytes)
-    total.kinds.update(part.kinds)
-    total.peak_buffered_bytes = max(total.peak_buffered_bytes, part.peak_buffered_bytes)
-    total.threads = part.threads
+        self._totals.add(stats)
 
 
 def _size_of(f: BinaryIO) -> int | None:

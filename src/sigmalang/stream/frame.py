@@ -118,7 +118,7 @@ class FrameWriter:
         else:
             detection = self._policy.detect(raw)
         slot = self._segments.place(raw, self._position, detection)
-        matched = self._matcher.submit(raw, self._position, slot.start) if self._matcher is not None else None
+        matched = self._matcher.submit(raw, self._position) if self._matcher is not None else None
         self._position += len(raw)
         for result in self._pipeline.submit(_Job(raw, on_written, slot, held, detection, matched), lane=slot.lane):
             self._write_chunk(result)

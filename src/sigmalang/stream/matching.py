@@ -27,21 +27,23 @@ class ReferenceMatcher:
         self._thread = None if inline else ThreadPoolExecutor(1, thread_name_prefix="sigmalang-ref")
         self._scratch = bytearray()  # chunks read by position, one at a time
 
-    def submit(self, raw: Buffer | PositionalChunk, position: int, segment_start: int) -> Future[list[Copy] | None]:
+    def submit(self, raw: Buffer | PositionalChunk, position: int) -> Future[list[Copy] | None]:
         """Look up the chunk at raw offset ``position`` (after every chunk submitted before
         it): its copies worth storing, or None."""
         if self._thread is not None:
-            return self._thread.submit(self._match, raw, position, segment_start)
+            return self._thread.submit(self._match, raw, position)
         done: Future[list[Copy] | None] = Future()
-        done.set_result(self._match(raw, position, segment_start))
+        done.set_result(self._match(raw, position))
         return done
 
-    def _match(self, raw: Buffer | PositionalChunk, position: int, segment_start: int) -> list[Copy] | None:
+    def _match(self, raw: Buffer | PositionalChunk, position: int) -> list[Copy] | None:
         if isinstance(raw, PositionalChunk):
             if len(self._scratch) < len(raw):
                 self._scratch = bytearray(len(raw))
             raw = raw.read_into(memoryview(self._scratch))
-        return self._policy.worth_copying(self._matcher.copies(raw, position, segment_start))
+        # Copies may read any earlier byte within the window, in the chunk's own segment
+        # too: a long repeat the copy table describes in a few bytes leaves zstd less to do.
+        return self._policy.worth_copying(self._matcher.copies(raw, position, position))
 
     def close(self) -> None:
         """Stop the thread and free the anchor table and ring now, not when a

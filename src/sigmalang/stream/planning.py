@@ -25,5 +25,6 @@ def plan_threads(
         backends=("serial", "threads"),
         expected_items=chunk_count,
     )
+    plan.release()  # the encoder encodes the sample chunks again: nothing to keep
     threads = plan.n_jobs if plan.backend == "threads" else 1
     return max(1, threads), plan

@@ -74,7 +74,6 @@ class SegmentSlot:
     context: EncodeContext | None  # the segment's shared zstd frame (None: chunks stand alone)
     continues: bool  # not the segment's first chunk
     lane: int  # the worker lane that encodes the segment's chunks, in order
-    start: int  # raw offset where the segment began
     prime: tuple[int, int] | None  # (raw offset, length) of the output the frame is primed with
 
 
@@ -112,7 +111,7 @@ class SegmentPlanner:
         if self._within == 0 or slot is None:
             slot = self._slot = self._open(raw, position, detection)
         elif not slot.continues:
-            slot = self._slot = SegmentSlot(slot.context, True, slot.lane, slot.start, slot.prime)
+            slot = self._slot = SegmentSlot(slot.context, True, slot.lane, slot.prime)
         self._within = (self._within + 1) % self.chunks_per_segment
         return slot
 
@@ -123,10 +122,10 @@ class SegmentPlanner:
     def _open(self, raw: Buffer | PositionalChunk, position: int, detection: Detection | None) -> SegmentSlot:
         lane = self._least_loaded_lane()
         if self.chunks_per_segment == 1:
-            return SegmentSlot(None, False, lane, position, None)
+            return SegmentSlot(None, False, lane, None)
         prime = self._prime_for(raw, position, detection)
         context = EncodeContext(self.window, self._long_distance, prime[1] if prime else None)
-        return SegmentSlot(context, False, lane, position, (prime[0], len(prime[1])) if prime else None)
+        return SegmentSlot(context, False, lane, (prime[0], len(prime[1])) if prime else None)
 
     def _prime_for(
         self, raw: Buffer | PositionalChunk, position: int, detection: Detection | None

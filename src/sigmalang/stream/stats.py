@@ -20,6 +20,19 @@ class StreamStats:
     threads: int = 1
     mode: str = "encode"  # "encode" or "decode": which side is raw
 
+    def add(self, part: StreamStats) -> None:
+        """Count ``part`` (a later stream or piece of work) into these totals."""
+        self.bytes_in += part.bytes_in
+        self.bytes_out += part.bytes_out
+        self.chunks += part.chunks
+        self.elapsed += part.elapsed
+        self.strategies.update(part.strategies)
+        self.strategy_raw_bytes.update(part.strategy_raw_bytes)
+        self.strategy_encoded_bytes.update(part.strategy_encoded_bytes)
+        self.kinds.update(part.kinds)
+        self.peak_buffered_bytes = max(self.peak_buffered_bytes, part.peak_buffered_bytes)
+        self.threads = part.threads
+
     @property
     def _encoding(self) -> bool:
         return self.mode == "encode"
