@@ -26,12 +26,14 @@ def _bytes(floats: list[float], width: int, tail: bytes) -> bytes:
 
 
 @settings(max_examples=200, deadline=None)
-@given(values, st.sampled_from((4, 8)), st.sampled_from(DECIMALS), st.binary(max_size=7))
-def test_floats_round_trip_bit_for_bit(floats, width, transform, tail):
+@given(values, st.sampled_from((4, 8)), st.sampled_from(DECIMALS), st.binary(max_size=7), st.sampled_from((1, 2, 3, 7)))
+def test_floats_round_trip_bit_for_bit(floats, width, transform, tail, records):
     data = _bytes(floats, width, tail[: width - 1])
-    transformed = apply(data, width, transform)
+    if records > 1:
+        transform |= Transform.RECORDS
+    transformed = apply(data, width, transform, records)
     assert len(transformed) == transformed_length(len(data), width, transform)
-    assert undo(transformed, width, transform, len(data)) == data
+    assert undo(transformed, width, transform, len(data), records) == data
 
 
 @settings(max_examples=60, deadline=None)
