@@ -32,6 +32,7 @@ MAX_EXPONENT = 22
 SAMPLES = 16
 
 _POWERS = 10.0 ** np.arange(MAX_EXPONENT + 1)
+_NONE = np.zeros(0, dtype=np.intp)
 FLOAT: dict[int, np.dtype[Any]] = {4: np.dtype("<f4"), 8: np.dtype("<f8")}
 INT: dict[int, np.dtype[Any]] = {4: np.dtype("<i4"), 8: np.dtype("<i8")}
 UINT: dict[int, np.dtype[Any]] = {4: np.dtype("<u4"), 8: np.dtype("<u8")}
@@ -139,16 +140,18 @@ def decode(exponents: np.ndarray, bitmap: np.ndarray, slots: np.ndarray, delta: 
     width = slots.dtype.itemsize
     if exponents.size and int(exponents.max()) > MAX_EXPONENT:
         raise ValueError(f"decimal exponent {int(exponents.max())} is above {MAX_EXPONENT}")
-    exceptions = np.unpackbits(bitmap, count=slots.size, bitorder="little").view(bool)
-    kept = slots[exceptions]
+    # Exceptions are few wherever DECIMAL pays, often none: index them, not mask every element.
+    where = np.flatnonzero(np.unpackbits(bitmap, count=slots.size, bitorder="little")) if bitmap.any() else _NONE
+    kept = slots[where]
     ints = slots.view(INT[width])
-    sign = -(ints & 1)
+    sign = np.bitwise_and(ints, 1)
+    np.negative(sign, out=sign)
     np.right_shift(slots, 1, out=slots)
     np.bitwise_xor(ints, sign, out=ints)
     del sign
     if delta:
-        ints[exceptions] = 0
+        ints[where] = 0
         np.cumsum(ints, out=ints)
     floats = slots.view(FLOAT[width])
     _quotients(ints, _POWERS[exponents], floats, floats if width == 8 else np.empty(slots.size, FLOAT[8]))
-    slots[exceptions] = kept
+    slots[where] = kept

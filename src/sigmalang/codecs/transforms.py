@@ -12,6 +12,7 @@ candidates rather than assuming.
 from __future__ import annotations
 
 import enum
+import threading
 
 import numpy as np
 
@@ -137,12 +138,29 @@ def undo_into(data: Buffer, width: int, transform: Transform, out: memoryview, r
     if not transform & Transform.RECORDS:
         _undo_steps(data, width, transform, out)
         return
-    grouped = bytearray(len(out))
-    _undo_steps(data, width, transform & ~Transform.RECORDS, memoryview(grouped))
+    grouped = _scratch(len(out))
+    _undo_steps(data, width, transform & ~Transform.RECORDS, grouped)
     values, tail = _elements(grouped, width)
     dst = np.frombuffer(out, dtype=np.uint8)
     rows.ungroup(values, records, dst[: values.nbytes].view(values.dtype))
     dst[values.nbytes :] = tail
+
+
+#: Largest scratch buffer a thread keeps for the next chunk (the default chunk size is at most 4 MiB).
+_SCRATCH_KEPT = 8 << 20
+_local = threading.local()
+
+
+def _scratch(size: int) -> memoryview:
+    """``size`` bytes of this thread's scratch buffer, kept from chunk to chunk: a new
+    buffer of a chunk's size costs the page faults of its first writes, which took
+    longer than undoing the transforms (2 of 5 ms for 4 MiB of regrouped decimals)."""
+    kept: bytearray | None = getattr(_local, "buffer", None)
+    if kept is None or len(kept) < size:
+        kept = bytearray(size)
+        if size <= _SCRATCH_KEPT:
+            _local.buffer = kept
+    return memoryview(kept)[:size]
 
 
 def _undo_steps(data: Buffer, width: int, transform: Transform, out: memoryview) -> None:
