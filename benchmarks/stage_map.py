@@ -40,7 +40,7 @@ STAGES: list[tuple[str, str]] = [
                 r"|sigmalang/stream/reader\.py"),
     ("detection", r"sigmalang/codecs/detect\.py|^ChunkPolicy\.detect "),
     ("reference lookups", r"sigmalang/codecs/(blocks|longrange)\.py|_cutter|_matcher|sigmalang/stream/matching\.py"),
-    ("transforms", r"sigmalang/codecs/(delta|transforms)\.py"),
+    ("transforms", r"sigmalang/codecs/(delta|transforms|decimal|records)\.py"),
     ("zstd", r"^(ZSTD_|ZSTDMT_|HUF_|FSE_|HIST_|BIT_|Zstd)|/c-ext/|zstandard/"),
     ("checksums", r"^(checksum|data_digest|_verify|_check_data|xxh3_64\w*) "),
     ("copies", r"^(PyBytes_\w+|_PyBytes_\w+|bytes_\w+|memoryview_tobytes|memory_tobytes|bytearray_\w+|PyByteArray_\w+"
