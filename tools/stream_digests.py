@@ -35,7 +35,7 @@ SETTINGS: list[dict[str, object]] = [
     {"chunk_size": 65536},
     {"chunk_size": 1 << 20, "segment_size": 2 << 20},
     {"references": True},
-    {"references": "text"},
+    {"references": False},
     {"references": False, "level": 9},
     {"reference_window": 0},
     {"long_distance": True},

@@ -10,6 +10,7 @@ each chunk ends.
 
 from __future__ import annotations
 
+import threading
 from typing import IO, Any, cast
 
 import zstandard
@@ -113,6 +114,22 @@ class _ChunkExhausted(Exception):
     """The chunk's data ended before its output did."""
 
 
+_local = threading.local()
+
+
+def _decompressor(prime: Buffer | None) -> zstandard.ZstdDecompressor:
+    """A decompressor for a new segment's frame. Unprimed frames reuse the thread's
+    own: a segment's chunks decode in order on one thread and its frame is done
+    before the thread starts another, and a new decompression context (with its
+    window buffer) per segment costs an allocation and fresh pages every time."""
+    if prime is not None:
+        return zstandard.ZstdDecompressor(dict_data=_raw_dictionary(prime), max_window_size=1 << MAX_WINDOW_LOG)
+    dctx: zstandard.ZstdDecompressor | None = getattr(_local, "decompressor", None)
+    if dctx is None:
+        dctx = _local.decompressor = zstandard.ZstdDecompressor(max_window_size=1 << MAX_WINDOW_LOG)
+    return dctx
+
+
 class DecodeContext:
     """The decompressing side of one segment; chunks must be given in order.
 
@@ -140,8 +157,7 @@ class DecodeContext:
     def decompress_into(self, data: Buffer, out: memoryview) -> None:
         """Decode one chunk's part of the frame into ``out``, which it must fill exactly."""
         if self._reader is None:
-            dictionary = _raw_dictionary(self._prime) if self._prime is not None else None
-            dctx = zstandard.ZstdDecompressor(dict_data=dictionary, max_window_size=1 << MAX_WINDOW_LOG)
+            dctx = _decompressor(self._prime)
             # The reader only ever calls read() on its source.
             source = cast(IO[bytes], self._feed)
             self._reader = dctx.stream_reader(source, read_size=READ_SIZE, read_across_frames=False)
