@@ -114,3 +114,10 @@ def test_with_differences_exceptions_repeat_the_integer_before_them():
     assert _unzigzag(slots[~exceptions]).tolist() == [15, 10, -5]
     data = floats.tobytes()
     assert undo(apply(data, 8, Transform.DECIMAL | Transform.DELTA), 8, Transform.DECIMAL | Transform.DELTA, len(data)) == data
+
+
+def test_the_share_of_decimals_tells_prices_from_results_of_arithmetic():
+    assert decimal.share(_decimals(20000)) == 1.0
+    noisy = np.cumsum(np.random.default_rng(4).normal(0, 1, 20000))
+    assert decimal.share(noisy) < 0.3
+    assert decimal.share(np.zeros(0)) == 0.0

@@ -63,11 +63,10 @@ def _quotients(ints: np.ndarray, powers: np.ndarray, out: np.ndarray, wide: np.n
         np.copyto(out, wide, casting="unsafe")
 
 
-def choose_exponents(values: np.ndarray) -> np.ndarray:
-    """Per block, the exponent that costs its ``SAMPLES`` spread elements the fewest bits:
-    the bits of each integer, the whole width for an exception. (Most round-trips alone
-    would pick 15 or 16 for a block of full-precision floats, where pi is
-    3141592653589793 / 10**15, and give every decimal of the block 50 bits.)"""
+def _sampled(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ``SAMPLES`` elements spread over each block, at every exponent: whether the
+    element round-trips (blocks x samples x exponents), and the bits it would cost:
+    its integer's, or the whole width for an exception."""
     width = values.dtype.itemsize
     count = values.size
     starts = np.arange(0, count, BLOCK)
@@ -79,7 +78,24 @@ def choose_exponents(values: np.ndarray) -> np.ndarray:
         back = (scaled / _POWERS).astype(FLOAT[width])
         ok = (np.abs(scaled) < _LIMIT[width]) & (back.view(UINT[width]) == sample.view(UINT[width])[:, :, None])
         bits = np.where(ok, np.frexp(scaled)[1] + 1, width * 8 + 1)
-    return np.argmin(bits.sum(axis=1), axis=1).astype(np.uint8)
+    return ok, bits
+
+
+def choose_exponents(values: np.ndarray) -> np.ndarray:
+    """Per block, the exponent that costs its sampled elements the fewest bits. (Most
+    round-trips alone would pick 15 or 16 for a block of full-precision floats, where
+    pi is 3141592653589793 / 10**15, and give every decimal of the block 50 bits.)"""
+    return np.argmin(_sampled(values)[1].sum(axis=1), axis=1).astype(np.uint8)
+
+
+def share(values: np.ndarray) -> float:
+    """The share of sampled elements that are decimals at their block's exponent: near 1
+    for prices or readings to fixed digits, low for results of arithmetic."""
+    if not values.size:
+        return 0.0
+    ok, bits = _sampled(values)
+    chosen = np.argmin(bits.sum(axis=1), axis=1)
+    return float(np.take_along_axis(ok, chosen[:, None, None], axis=2).mean())
 
 
 def _repeat_previous(ints: np.ndarray, where: np.ndarray) -> None:

@@ -70,6 +70,13 @@ def transformed_length(length: int, width: int, transform: Transform) -> int:
     return length + decimal.header_length(length // width) if transform & Transform.DECIMAL else length
 
 
+def decimal_share(data: Buffer, width: int) -> float:
+    """The share of ``data``'s sampled elements that DECIMAL would store as integers (``decimal.share``)."""
+    if width not in DECIMAL_WIDTHS:
+        return 0.0
+    return decimal.share(_elements(data, width)[0].view(decimal.FLOAT[width]))
+
+
 def record_length(data: Buffer, width: int) -> int:
     """The record length (in elements) ``data`` looks laid out in, 1 for none (``records.estimate``)."""
     return rows.estimate(_elements(data, width)[0])
