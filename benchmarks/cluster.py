@@ -1,8 +1,8 @@
 """sigmalang on a Dask cluster: 1 worker against 2, and against the local encoder and decoder, same data, same run.
 
-    python benchmarks/dask.py                          # 64 MiB, ranges of 16 MiB, best of 3
-    python benchmarks/dask.py --size 256 --range 32 --runs 5 --kinds mixed
-    python benchmarks/dask.py --kinds "" --file /tmp/corpus/versioned.bin   # far repeats
+    python benchmarks/cluster.py                          # 64 MiB, ranges of 16 MiB, best of 3
+    python benchmarks/cluster.py --size 256 --range 32 --runs 5 --kinds mixed
+    python benchmarks/cluster.py --kinds "" --file /tmp/corpus/versioned.bin   # far repeats
 
 The data are samples of ``sigmalang.corpus`` (--kinds: by default the mixed
 sample, and NDJSON records, whose structured segments are primed with the one
@@ -39,9 +39,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
-# This file is named dask.py: the script's folder must not shadow the dask package.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
 import dask  # noqa: E402
 import distributed  # noqa: E402
 
@@ -141,7 +138,7 @@ def header(args: argparse.Namespace) -> str:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     data = [f"{args.size} MiB of each of {args.kinds.replace(',', ', ')}"] if args.kinds else []
     data += [f"{path.name} whole" for path in args.file]
-    command = f"python benchmarks/dask.py --size {args.size} --range {args.range} --runs {args.runs} --kinds '{args.kinds}'"
+    command = f"python benchmarks/cluster.py --size {args.size} --range {args.range} --runs {args.runs} --kinds '{args.kinds}'"
     command += "".join(f" --file {path.name}" for path in args.file)
     return (
         f"{date.today().isoformat()}, {os.cpu_count()} CPUs, load average {load} (1, 5, 15 min) at the end; "
