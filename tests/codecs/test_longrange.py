@@ -227,6 +227,32 @@ def test_the_table_grows_with_the_anchors_up_to_the_window():
     assert large.copies(data, 8 << 20, 8 << 20)
 
 
+def test_a_file_source_reads_once_for_many_lookups_nearby():
+    # Repeats broken every 128 bytes (no copy long enough): every lookup is verified
+    # against the previous repeat, in order, a few hundred bytes after the last one.
+    # The read cache must serve most of them: a read per lookup was the old cost.
+    rng = random.Random(5)
+    words = [rng.randbytes(rng.randrange(2, 9)) for _ in range(200)]
+    base = b" ".join(rng.choice(words) for _ in range(60_000))[: 1 << 18]
+    out = bytearray()
+    for repeat in range(6):
+        piece = bytearray(base)
+        for at in range(0, len(piece), 128):
+            piece[at : at + 8] = (repeat << 32 | at).to_bytes(8, "little")
+        out += piece
+    data = bytes(out)
+    with tempfile.TemporaryFile() as file:
+        file.write(data)
+        file.flush()
+        matcher = LongRangeMatcher(8 << 20, FileSource(file.fileno()))
+        view = memoryview(data)
+        found = [matcher.copies(view[p : p + 65_536], p, s) for p, s in chunks(len(data), 65_536, 2 * 65_536)]
+    stats = matcher.stats()
+    assert not any(found)
+    assert stats["verified"] > 5_000
+    assert stats["file_reads"] * 5 < stats["verified"]
+
+
 def test_file_source_needs_a_descriptor():
     with pytest.raises(ValueError):
         LongRangeMatcher(1 << 20, FileSource(-1))

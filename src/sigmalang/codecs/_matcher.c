@@ -49,9 +49,15 @@
  * verify make short copies, so reads start small and double while bytes match. */
 #define BLOCK (16 * 1024)
 #define FIRST_READ 256
-/* A file source's cache: one read of at most BLOCK bytes and MARGIN before them. */
+/* A file source's cache: SLOTS reads of at most BLOCK bytes and MARGIN before them, each
+ * reading at least READ_AHEAD bytes forward. The table's hits come back to the same
+ * places (the repeats of a record's fields last found near the end of the previous
+ * segment), a few hundred bytes apart: a read per hit cost more than the rest of
+ * matching together. */
 #define MARGIN 512
 #define CACHE (BLOCK + MARGIN)
+#define SLOTS 16
+#define READ_AHEAD 4096
 
 enum { WINDOW4 = 0, WINDOW8 = 1, GEAR = 2 };
 enum { SOURCE_BUFFER = 0, SOURCE_FILE = 1, SOURCE_RING = 2 };
@@ -209,9 +215,13 @@ typedef struct {
     Py_buffer buffer; /* SOURCE_BUFFER: the stream from its first byte */
     int fd;           /* SOURCE_FILE: stream offset x is at file offset x + file_offset */
     int64_t file_offset;
-    uint8_t *cache; /* SOURCE_FILE: bytes [cache_start, cache_start + cache_len) of the stream */
-    int64_t cache_start;
-    size_t cache_len;
+    uint8_t *cache; /* SOURCE_FILE: slot i at cache + i * CACHE holds stream bytes [start, start + len) */
+    struct {
+        int64_t start;
+        size_t len;
+    } slots[SLOTS];
+    unsigned victim; /* the slot the next read replaces (in turns) */
+    int64_t reads;   /* reads of the file, for benchmarks and tests */
     uint8_t *ring; /* SOURCE_RING: stream offset x at ring[x % ring_cap] for x in [ring_end - held, ring_end) */
     size_t ring_cap;
     int64_t ring_end;
@@ -219,25 +229,38 @@ typedef struct {
 
 static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
-/* Read stream bytes [from, from + len) (len <= CACHE) into the file cache; 0 if none could be read. */
+/* The cache slot holding stream bytes [from, to), or -1. */
+static int cached(const Source *s, int64_t from, int64_t to)
+{
+    for (int i = 0; i < SLOTS; i++)
+        if (from >= s->slots[i].start && to <= s->slots[i].start + (int64_t)s->slots[i].len)
+            return i;
+    return -1;
+}
+
+/* Read stream bytes [from, from + len) (len <= CACHE) into the next slot: its index, or -1 if none could be read. */
 static int fill_cache(Source *s, int64_t from, size_t len)
 {
     if (from < 0) {
         len -= (size_t)-from < len ? (size_t)-from : len;
         from = 0;
     }
+    int slot = (int)s->victim;
+    uint8_t *to = s->cache + (size_t)slot * CACHE;
     size_t got = 0;
     while (got < len) {
-        ssize_t r = pread(s->fd, s->cache + got, len - got, (off_t)(from + s->file_offset + (int64_t)got));
+        ssize_t r = pread(s->fd, to + got, len - got, (off_t)(from + s->file_offset + (int64_t)got));
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
             break;
         got += (size_t)r;
     }
-    s->cache_start = from;
-    s->cache_len = got;
-    return got > 0;
+    s->slots[slot].start = from;
+    s->slots[slot].len = got;
+    s->victim = (s->victim + 1) % SLOTS;
+    s->reads++;
+    return got > 0 ? slot : -1;
 }
 
 /* Contiguous stream bytes starting at pos: a pointer and how many (at most want; 0 if none held). */
@@ -252,13 +275,17 @@ static const uint8_t *view_forward(Source *s, int64_t pos, size_t want, size_t *
             return NULL;
         *got = min_size(want, (size_t)(s->buffer.len - pos));
         return (const uint8_t *)s->buffer.buf + pos;
-    case SOURCE_FILE:
-        /* Read what is asked for and MARGIN before it, for the backward extension that follows. */
-        if (pos < s->cache_start || pos + (int64_t)want > s->cache_start + (int64_t)s->cache_len)
-            if (!fill_cache(s, pos - MARGIN, want + MARGIN) || pos >= s->cache_start + (int64_t)s->cache_len)
-                return NULL;
-        *got = min_size(want, (size_t)(s->cache_start + (int64_t)s->cache_len - pos));
-        return s->cache + (pos - s->cache_start);
+    case SOURCE_FILE: {
+        /* Read what is asked for (READ_AHEAD at least) and MARGIN before it, for the backward extension that follows. */
+        int slot = cached(s, pos, pos + (int64_t)want);
+        if (slot < 0 && (slot = fill_cache(s, pos - MARGIN, min_size(BLOCK, want > READ_AHEAD ? want : READ_AHEAD) + MARGIN)) < 0)
+            return NULL;
+        int64_t start = s->slots[slot].start, end = start + (int64_t)s->slots[slot].len;
+        if (pos >= end)
+            return NULL;
+        *got = min_size(want, (size_t)(end - pos));
+        return s->cache + (size_t)slot * CACHE + (pos - start);
+    }
     default: {
         int64_t held = s->ring_end < (int64_t)s->ring_cap ? s->ring_end : (int64_t)s->ring_cap;
         if (pos < s->ring_end - held || pos >= s->ring_end)
@@ -286,11 +313,14 @@ static const uint8_t *view_backward(Source *s, int64_t end, size_t want, size_t 
         int64_t need = end - (int64_t)want;
         if (need < 0)
             need = 0;
-        if (need < s->cache_start || end > s->cache_start + (int64_t)s->cache_len)
-            if (!fill_cache(s, need, (size_t)(end - need)) || end > s->cache_start + (int64_t)s->cache_len)
-                return NULL;
-        *got = min_size(want, (size_t)(end - s->cache_start));
-        return s->cache + (end - s->cache_start);
+        int slot = cached(s, need, end);
+        if (slot < 0 && (slot = fill_cache(s, need, (size_t)(end - need))) < 0)
+            return NULL;
+        int64_t start = s->slots[slot].start;
+        if (end > start + (int64_t)s->slots[slot].len)
+            return NULL;
+        *got = min_size(want, (size_t)(end - start));
+        return s->cache + (size_t)slot * CACHE + (end - start);
     }
     default: {
         int64_t held = s->ring_end < (int64_t)s->ring_cap ? s->ring_end : (int64_t)s->ring_cap;
@@ -609,7 +639,7 @@ static int Matcher_init(Matcher *m, PyObject *args, PyObject *kwargs)
     m->source.file_offset = file_offset;
     if (kind == SOURCE_BUFFER && PyObject_GetBuffer(data, &m->source.buffer, PyBUF_SIMPLE) < 0)
         return -1;
-    if (kind == SOURCE_FILE && (m->source.cache = malloc(CACHE)) == NULL) {
+    if (kind == SOURCE_FILE && (m->source.cache = malloc((size_t)SLOTS * CACHE)) == NULL) {
         PyErr_NoMemory();
         return -1;
     }
@@ -666,8 +696,8 @@ static PyObject *Matcher_copies(Matcher *m, PyObject *args)
 
 static PyObject *Matcher_stats(Matcher *m, PyObject *Py_UNUSED(ignored))
 {
-    return Py_BuildValue("{s:L,s:L,s:L,s:n}", "anchors", (long long)m->anchors, "verified", (long long)m->verified,
-                         "compared", (long long)m->compared, "table_bytes",
+    return Py_BuildValue("{s:L,s:L,s:L,s:L,s:n}", "anchors", (long long)m->anchors, "verified", (long long)m->verified,
+                         "compared", (long long)m->compared, "file_reads", (long long)m->source.reads, "table_bytes",
                          (Py_ssize_t)(((size_t)2 << m->table_bits) * sizeof(Entry)));
 }
 
@@ -699,7 +729,7 @@ static PyObject *anchors(PyObject *module, PyObject *args, PyObject *kwargs)
 static PyMethodDef Matcher_methods[] = {
     {"copies", (PyCFunction)Matcher_copies, METH_VARARGS,
      "copies(chunk, position, segment_start) -> bytes of int64 (start, length, distance) triples"},
-    {"stats", (PyCFunction)Matcher_stats, METH_NOARGS, "counters: anchors, verified, compared, table_bytes"},
+    {"stats", (PyCFunction)Matcher_stats, METH_NOARGS, "counters: anchors, verified, compared, file_reads, table_bytes"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -116,7 +116,7 @@ class LongRangeMatcher:
 
     Memory: a table of 16 bytes per bucket, one bucket per anchor seen, up to
     ``2**table_bits(window, anchor_bits)`` buckets (64 KiB per MiB of window
-    with the default 8 anchor bits, 16 KiB with 10), plus 16.5 KiB of read cache for a file source or the window
+    with the default 8 anchor bits, 16 KiB with 10), plus 264 KiB of read cache for a file source (16 reads of up to 16.5 KiB) or the window
     itself for a ring source (touched as it fills), plus about 16 bytes per
     anchor of the chunk being matched while it is matched.
 
@@ -175,7 +175,8 @@ class LongRangeMatcher:
         return 16 << self.table_bits if self._native is not None else 0
 
     def stats(self) -> dict[str, int]:
-        """Counters since creation: anchors looked up, anchors verified, bytes compared."""
+        """Counters since creation: anchors looked up, anchors verified, bytes compared,
+        reads of a file source (``file_reads``), the table's size in bytes."""
         return dict(self._native.stats()) if self._native is not None else {}
 
 
