@@ -11,6 +11,7 @@ each chunk ends.
 from __future__ import annotations
 
 import threading
+import weakref
 from typing import IO, Any, cast
 
 import zstandard
@@ -114,20 +115,68 @@ class _ChunkExhausted(Exception):
     """The chunk's data ended before its output did."""
 
 
-_local = threading.local()
+class DecompressorPool:
+    """Decompression contexts for unprimed frames, kept from one call to the next.
+
+    A segment's chunks decode in order on one thread, and its frame is done
+    before that thread starts another, so each thread needs one context. A
+    context's window buffer (the segment's size) costs an allocation and fresh
+    pages whenever a context is made, and the decoder's worker threads live only
+    as long as one call: a context kept per thread died with its thread, and
+    every call paid for new ones. So a thread takes a context from this pool
+    when it first decodes a frame and the context comes back here when the
+    thread ends. At most ``keep`` are kept, none larger than ``max_bytes``: what
+    stays allocated is one context per thread of the busiest call, for the
+    usual windows.
+    """
+
+    def __init__(self, keep: int = 8, max_bytes: int = 24 << 20) -> None:
+        self._free: list[zstandard.ZstdDecompressor] = []
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self.keep = keep
+        self.max_bytes = max_bytes
+
+    def for_this_thread(self) -> zstandard.ZstdDecompressor:
+        """This thread's context: taken from the pool at its first frame, given back when it ends."""
+        held: _Held | None = getattr(self._local, "held", None)
+        if held is None:
+            held = self._local.held = _Held(self.take())
+            weakref.finalize(held, self.give, held.dctx)
+        return held.dctx
+
+    def take(self) -> zstandard.ZstdDecompressor:
+        with self._lock:
+            if self._free:
+                return self._free.pop()
+        return zstandard.ZstdDecompressor(max_window_size=1 << MAX_WINDOW_LOG)
+
+    def give(self, dctx: zstandard.ZstdDecompressor) -> None:
+        if dctx.memory_size() > self.max_bytes:
+            return
+        with self._lock:
+            if len(self._free) < self.keep:
+                self._free.append(dctx)
+
+    def clear(self) -> None:
+        """Drop every kept context (their memory goes back to the allocator)."""
+        with self._lock:
+            self._free.clear()
+
+    def __len__(self) -> int:
+        return len(self._free)
 
 
-def _decompressor(prime: Buffer | None) -> zstandard.ZstdDecompressor:
-    """A decompressor for a new segment's frame. Unprimed frames reuse the thread's
-    own: a segment's chunks decode in order on one thread and its frame is done
-    before the thread starts another, and a new decompression context (with its
-    window buffer) per segment costs an allocation and fresh pages every time."""
-    if prime is not None:
-        return zstandard.ZstdDecompressor(dict_data=_raw_dictionary(prime), max_window_size=1 << MAX_WINDOW_LOG)
-    dctx: zstandard.ZstdDecompressor | None = getattr(_local, "decompressor", None)
-    if dctx is None:
-        dctx = _local.decompressor = zstandard.ZstdDecompressor(max_window_size=1 << MAX_WINDOW_LOG)
-    return dctx
+class _Held:
+    """A thread's context, in its thread-local storage: freed (and given back) when the thread ends."""
+
+    __slots__ = ("dctx", "__weakref__")
+
+    def __init__(self, dctx: zstandard.ZstdDecompressor) -> None:
+        self.dctx = dctx
+
+
+DECOMPRESSORS = DecompressorPool()
 
 
 class DecodeContext:
@@ -157,7 +206,7 @@ class DecodeContext:
     def decompress_into(self, data: Buffer, out: memoryview) -> None:
         """Decode one chunk's part of the frame into ``out``, which it must fill exactly."""
         if self._reader is None:
-            dctx = _decompressor(self._prime)
+            dctx = self._decompressor()
             # The reader only ever calls read() on its source.
             source = cast(IO[bytes], self._feed)
             self._reader = dctx.stream_reader(source, read_size=READ_SIZE, read_across_frames=False)
@@ -170,6 +219,12 @@ class DecodeContext:
             raise ValueError(f"segment data decoded to {filled} bytes or fewer, expected {len(out)}")
         if self._holds_more():
             raise ValueError(f"segment data holds more than the chunk's {len(out)} bytes")
+
+    def _decompressor(self) -> zstandard.ZstdDecompressor:
+        """A primed frame's own context, else this thread's (see ``DecompressorPool``)."""
+        if self._prime is not None:
+            return zstandard.ZstdDecompressor(dict_data=_raw_dictionary(self._prime), max_window_size=1 << MAX_WINDOW_LOG)
+        return DECOMPRESSORS.for_this_thread()
 
     def _holds_more(self) -> bool:
         """Whether the chunk's data decodes past its raw length: it must end where its

@@ -145,4 +145,5 @@ class DecodeDriver:
     def close(self) -> None:
         """Stop the workers; pending output and the history kept for copies are dropped."""
         self._pipeline.close()
+        self._segments.release()
         self._history = None

@@ -41,11 +41,16 @@ class SegmentTracker:
         self._segment = -1
         self._length = 0
         self._longest = 1
-        self._context = DecodeContext()
+        self._context: DecodeContext | None = None
+
+    def release(self) -> None:
+        """Let go of the last segment's context (its zstd context goes back to the pool now,
+        not whenever the collector frees this tracker)."""
+        self._context = None
 
     def place(self, glyph: ChunkGlyph) -> tuple[DecodeContext, int]:
         """The context and lane for the next chunk, in stream order."""
-        if not glyph.continues:
+        if not glyph.continues or self._context is None:
             self._segment += 1
             self._context = DecodeContext()
             self._length = 0
