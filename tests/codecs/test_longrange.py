@@ -263,3 +263,37 @@ def test_file_source_needs_a_descriptor():
         matcher = LongRangeMatcher(1 << 20, FileSource(file.fileno()))
         assert matcher.copies(data[:10_000], 0, 0) == []
         assert matcher.copies(data[10_000:], 10_000, 10_000) == [Copy(0, 10_000, 10_000)]
+
+
+# -- density per chunk -------------------------------------------------------------
+def test_dense_chunks_find_the_short_repeats_sparse_anchors_miss():
+    rng = random.Random(3)
+    pieces = [rng.randbytes(200) for _ in range(300)]  # repeats of 200 bytes, as functions shared by binaries
+    first = b"".join(pieces)
+    second = b"".join(piece + rng.randbytes(50) for piece in pieces)
+    data = first + second
+    found = {}
+    for density in (longrange.SPARSE, longrange.DENSE):
+        matcher = LongRangeMatcher(1 << 20, BufferSource(data))
+        matcher.copies(first, 0, 0, density)
+        found[density] = matcher.copies(second, len(first), len(first), density)
+    assert found[longrange.SPARSE].copied == 0  # shorter than its shortest copy
+    assert found[longrange.DENSE].copied > 0.8 * len(first)
+    assert all(c.length >= longrange.DENSE.min_copy for c in found[longrange.DENSE])
+    assert literals(second, found[longrange.DENSE]) != second
+
+
+def test_sparse_anchors_are_a_subset_of_dense_ones():
+    """What lets chunks of both densities share one table."""
+    data = random.Random(4).randbytes(1 << 18)
+    sparse = set(anchors(data, anchor_bits=longrange.SPARSE.anchor_bits).tolist())
+    dense = set(anchors(data, anchor_bits=longrange.DENSE.anchor_bits).tolist())
+    assert sparse and sparse < dense and len(dense) > 3 * len(sparse)
+
+
+def test_a_chunk_denser_than_the_matcher_is_refused_out_of_range_values():
+    matcher = LongRangeMatcher(1 << 20, BufferSource(b"x" * 1000))
+    with pytest.raises(ValueError, match="anchor_bits"):
+        matcher.copies(b"x" * 100, 0, 0, longrange.Density(0, 64))
+    with pytest.raises(ValueError, match="min_copy"):
+        matcher.copies(b"x" * 100, 0, 0, longrange.Density(6, 8))

@@ -12,6 +12,7 @@ from sigmalang import FormatError, StreamingDecoder, StreamingEncoder, Strategy,
 from sigmalang.codecs import reference
 from sigmalang.codecs.reference import (
     Copy,
+    CopyTable,
     HistoryRing,
     OutputHistory,
     encode_copies,
@@ -20,6 +21,7 @@ from sigmalang.codecs.reference import (
     split,
 )
 from sigmalang.format.limits import Limits
+from sigmalang.format.varint import encode_uleb128
 from sigmalang.format.inspect import chunk_glyphs
 from sigmalang.format.parser import GlyphParser, StreamStart
 
@@ -59,6 +61,67 @@ def test_copies_and_literals_rebuild_the_chunk_from_history(chunk, data):
     out = bytearray(len(chunk))
     resolve_into(memoryview(out), parts.copies, parts.inner_data, position, ring)
     assert out == chunk
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2**40), st.integers(1, 2**40), st.integers(1, 2**62)), max_size=50))
+def test_copy_tables_encode_as_scalar_leb128_and_parse_back(rows):
+    copies, at = [], 0
+    for gap, length, distance in rows:
+        copies.append(Copy(at + gap, length, distance))
+        at += gap + length
+    expected = bytearray(encode_uleb128(len(copies)))
+    at = 0
+    for c in copies:  # the format's definition, one field at a time
+        expected += encode_uleb128(c.start - at) + encode_uleb128(c.length) + encode_uleb128(c.distance)
+        at = c.start + c.length
+    assert encode_copies(copies) == expected
+    data = encode_uleb128(len(expected)) + expected
+    assert split(bytes((Strategy.RAW,)), data, at).copies == copies
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=60), st.integers(0, 5000))
+def test_any_copy_table_bytes_parse_or_raise_value_error(table, raw_length):
+    data = encode_uleb128(len(table)) + table
+    try:
+        parts = split(bytes((Strategy.RAW,)), data, raw_length)
+    except ValueError:
+        return
+    ends = [c.start + c.length for c in parts.copies]
+    assert all(c.length > 0 and c.distance > 0 for c in parts.copies)
+    assert all(a <= c.start for a, c in zip([0] + ends, parts.copies)) and max(ends, default=0) <= raw_length
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(min_size=1, max_size=4000), st.data())
+def test_the_native_resolver_rebuilds_what_the_python_one_does(chunk, data):
+    history_bytes = data.draw(st.binary(min_size=len(chunk), max_size=8000)) + chunk
+    position = len(history_bytes)
+    cuts = sorted(set(data.draw(st.lists(st.integers(0, len(chunk)), max_size=8))))
+    copies = CopyTable.of([Copy(a, b - a, len(chunk)) for a, b in zip(cuts[::2], cuts[1::2]) if b > a])
+    lits = literals(chunk, copies)
+    ring = HistoryRing(1 << 20)  # read a copy at a time, in Python
+    ring.append(history_bytes)
+    by_ring = bytearray(len(chunk))
+    resolve_into(memoryview(by_ring), copies, lits, position, ring)
+    output = bytearray(b"--" + history_bytes + bytes(len(chunk)))  # the stream starts at index 2
+    resolve_into(memoryview(output)[2 + position :], copies, lits, position, OutputHistory(memoryview(output), 2, 1 << 20))
+    assert by_ring == chunk and output[2 + position :] == chunk
+
+
+@pytest.mark.skipif(reference._native is None, reason="needs the native module")
+def test_the_native_resolver_refuses_what_the_python_one_refuses(tmp_path):
+    output = memoryview(bytearray(1100))
+    history = OutputHistory(output, 0, 1 << 20)
+    with pytest.raises(ValueError, match="outside"):
+        resolve_into(output[1000:], [Copy(0, 100, 50)], b"", 1000, history)
+    with pytest.raises(ValueError, match="outside"):
+        resolve_into(output[1000:], [Copy(0, 100, 2000)], b"", 1000, history)
+    with pytest.raises(ValueError, match="literals hold"):
+        resolve_into(output[1000:], [Copy(0, 50, 500)], b"x", 1000, history)
+    with pytest.raises(ValueError, match="outside"):
+        resolve_into(output[1000:], [Copy(0, 100, 500)], b"", 1000, OutputHistory(output, 0, 400))
 
 
 def test_a_copy_reading_its_own_chunk_or_outside_the_window_is_rejected():

@@ -462,6 +462,8 @@ typedef struct {
     Int64s anchors;
     uint64_t *hashes;
     Int64s copies; /* (start, length, distance) triples */
+    unsigned anchor_bits; /* this chunk's anchor density and shortest copy (the matcher's, or the caller's) */
+    size_t min_copy;
 } Work;
 
 static void add_copy(Int64s *copies, int64_t start, int64_t length, int64_t distance)
@@ -478,7 +480,7 @@ static void add_copy(Int64s *copies, int64_t start, int64_t length, int64_t dist
 
 /* The copy an anchor at chunk offset `at` makes with the earlier bytes at stream offset src, if any. */
 static int extend(Matcher *m, const uint8_t *p, size_t n, size_t at, size_t covered, int64_t here, int64_t src,
-                  int64_t segment_start, Int64s *copies)
+                  int64_t segment_start, Work *w)
 {
     int64_t distance = here - src;
     if (distance <= 0 || distance > m->window || src < 0 || src + KEY > segment_start)
@@ -490,9 +492,9 @@ static int extend(Matcher *m, const uint8_t *p, size_t n, size_t at, size_t cove
     m->verified++;
     size_t backward = match_backward(&m->source, p + at, src, min_size(at - covered, (size_t)src));
     m->compared += (int64_t)backward;
-    if (backward + forward < m->min_copy)
+    if (backward + forward < w->min_copy)
         return 0;
-    add_copy(copies, (int64_t)(at - backward), (int64_t)(backward + forward), distance);
+    add_copy(&w->copies, (int64_t)(at - backward), (int64_t)(backward + forward), distance);
     return 1;
 }
 
@@ -556,7 +558,7 @@ static void insert_anchors(Matcher *m, const Work *w, int64_t position, int64_t 
  * (a chunk never copies from itself, so its own anchors would only hide earlier ones). */
 static void match_chunk(Matcher *m, const uint8_t *p, size_t n, int64_t position, int64_t segment_start, Work *w)
 {
-    find_anchors(p, n, m->design, m->anchor_bits, m->simd, &w->anchors);
+    find_anchors(p, n, m->design, w->anchor_bits, m->simd, &w->anchors);
     if (w->anchors.failed)
         return;
     size_t count = w->anchors.len;
@@ -579,7 +581,7 @@ static void match_chunk(Matcher *m, const uint8_t *p, size_t n, int64_t position
         int64_t here = position + (int64_t)at;
         for (int way = 0; way < 2; way++) {
             if (bucket[way].check == check &&
-                extend(m, p, n, at, covered, here, entry_position(bucket[way], here), segment_start, &w->copies)) {
+                extend(m, p, n, at, covered, here, entry_position(bucket[way], here), segment_start, w)) {
                 int64_t *last = &w->copies.data[w->copies.len - 3];
                 covered = (size_t)(last[0] + last[1]);
                 break;
@@ -651,16 +653,25 @@ static int Matcher_init(Matcher *m, PyObject *args, PyObject *kwargs)
     return 0;
 }
 
-static PyObject *Matcher_copies(Matcher *m, PyObject *args)
+static PyObject *Matcher_copies(Matcher *m, PyObject *args, PyObject *kwargs)
 {
     Py_buffer view;
     long long position, segment_start;
+    int anchor_bits = -1;
+    Py_ssize_t min_copy = -1;
+    static char *keywords[] = {"chunk", "position", "segment_start", "anchor_bits", "min_copy", NULL};
     if (m->table == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "Matcher is not initialised");
         return NULL;
     }
-    if (!PyArg_ParseTuple(args, "y*LL:copies", &view, &position, &segment_start))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*LL|in:copies", keywords, &view, &position, &segment_start,
+                                     &anchor_bits, &min_copy))
         return NULL;
+    if ((anchor_bits != -1 && (anchor_bits < 1 || anchor_bits > 24)) || (min_copy != -1 && min_copy < KEY)) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError, "anchor_bits must be 1-24 and min_copy at least the key length");
+        return NULL;
+    }
     if (position < 0 || segment_start < 0 || segment_start > position ||
         (m->source.kind == SOURCE_RING && position != m->source.ring_end)) {
         PyBuffer_Release(&view);
@@ -675,7 +686,8 @@ static PyObject *Matcher_copies(Matcher *m, PyObject *args)
         return NULL;
     }
     m->busy = 1;
-    Work w = {{NULL, 0, 0, 0}, NULL, {NULL, 0, 0, 0}};
+    Work w = {{NULL, 0, 0, 0}, NULL, {NULL, 0, 0, 0}, anchor_bits == -1 ? m->anchor_bits : (unsigned)anchor_bits,
+              min_copy == -1 ? m->min_copy : (size_t)min_copy};
     Py_BEGIN_ALLOW_THREADS
     match_chunk(m, (const uint8_t *)view.buf, (size_t)view.len, position, segment_start, &w);
     if (m->source.kind == SOURCE_RING)
@@ -726,9 +738,239 @@ static PyObject *anchors(PyObject *module, PyObject *args, PyObject *kwargs)
     return result;
 }
 
+
+/* ---- Copy tables: a REFERENCE chunk's literals taken out (encoding) and put back with the
+ * copies (decoding), one call per chunk instead of a Python step per copy: binaries make
+ * a copy every kilobyte or so. Triples are int64 (start, length, distance) in chunk order. */
+
+/* Checks that triples[0..count) lie in chunk order inside n bytes; the bytes they cover. */
+static int check_triples(const int64_t *t, size_t count, size_t n, size_t *covered)
+{
+    int64_t done = 0, total = 0;
+    for (size_t i = 0; i < count; i++) {
+        int64_t start = t[3 * i], length = t[3 * i + 1], distance = t[3 * i + 2];
+        if (start < done || length <= 0 || distance <= 0 || start + length > (int64_t)n) {
+            PyErr_Format(PyExc_ValueError, "REFERENCE copy (%lld, %lld, %lld) does not fit a chunk of %zu bytes",
+                         (long long)start, (long long)length, (long long)distance, n);
+            return 0;
+        }
+        done = start + length;
+        total += length;
+    }
+    *covered = (size_t)total;
+    return 1;
+}
+
+static int triples_view(PyObject *obj, Py_buffer *view, size_t *count)
+{
+    if (PyObject_GetBuffer(obj, view, PyBUF_SIMPLE) < 0)
+        return 0;
+    if (view->len % (3 * (Py_ssize_t)sizeof(int64_t)) != 0) {
+        PyBuffer_Release(view);
+        PyErr_SetString(PyExc_ValueError, "copy triples must be whole int64 triples");
+        return 0;
+    }
+    *count = (size_t)view->len / (3 * sizeof(int64_t));
+    return 1;
+}
+
+static PyObject *literals(PyObject *module, PyObject *args)
+{
+    Py_buffer chunk, triples;
+    PyObject *triples_obj;
+    size_t count, covered;
+    if (!PyArg_ParseTuple(args, "y*O:literals", &chunk, &triples_obj))
+        return NULL;
+    if (!triples_view(triples_obj, &triples, &count)) {
+        PyBuffer_Release(&chunk);
+        return NULL;
+    }
+    const int64_t *t = (const int64_t *)triples.buf;
+    PyObject *result = NULL;
+    if (check_triples(t, count, (size_t)chunk.len, &covered)) {
+        result = PyBytes_FromStringAndSize(NULL, chunk.len - (Py_ssize_t)covered);
+        if (result != NULL) {
+            const uint8_t *p = (const uint8_t *)chunk.buf;
+            uint8_t *out = (uint8_t *)PyBytes_AS_STRING(result);
+            Py_BEGIN_ALLOW_THREADS
+            size_t done = 0;
+            for (size_t i = 0; i <= count; i++) {
+                size_t end = i < count ? (size_t)t[3 * i] : (size_t)chunk.len;
+                memcpy(out, p + done, end - done);
+                out += end - done;
+                if (i < count)
+                    done = (size_t)(t[3 * i] + t[3 * i + 1]);
+            }
+            Py_END_ALLOW_THREADS
+        }
+    }
+    PyBuffer_Release(&triples);
+    PyBuffer_Release(&chunk);
+    return result;
+}
+
+/* Where a copy's earlier output is: a buffer (stream offset 0 at index base), a file
+ * (at file offset base), or a ring of `window` bytes in pages of `base` bytes (stream offset
+ * x at ring offset x % window; a missing page has no buffer). */
+typedef struct {
+    Py_buffer *buffer; /* one, or one per page of a ring */
+    Py_ssize_t pages;  /* 0: not a ring */
+    int fd;
+    int64_t base, window;
+} Earlier;
+
+static int read_earlier(const Earlier *e, int64_t at, uint8_t *to, size_t length)
+{
+    if (e->pages) {
+        while (length) {
+            int64_t ring_at = at % e->window;
+            Py_ssize_t page = (Py_ssize_t)(ring_at / e->base);
+            size_t offset = (size_t)(ring_at % e->base);
+            size_t take = min_size(length, (size_t)e->base - offset);
+            if (page >= e->pages || e->buffer[page].buf == NULL || offset + take > (size_t)e->buffer[page].len)
+                return 0;
+            memcpy(to, (const uint8_t *)e->buffer[page].buf + offset, take);
+            to += take, at += (int64_t)take, length -= take;
+        }
+        return 1;
+    }
+    if (e->buffer != NULL) {
+        if (e->base + at + (int64_t)length > (int64_t)e->buffer->len)
+            return 0;
+        memmove(to, (const uint8_t *)e->buffer->buf + e->base + at, length);
+        return 1;
+    }
+    size_t done = 0;
+    while (done < length) {
+        ssize_t got = pread(e->fd, to + done, length - done, (off_t)(e->base + at + (int64_t)done));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return 0;
+        done += (size_t)got;
+    }
+    return 1;
+}
+
+static void release_earlier(Earlier *e)
+{
+    Py_ssize_t n = e->pages ? e->pages : (e->buffer != NULL);
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (e->buffer[i].buf != NULL)
+            PyBuffer_Release(&e->buffer[i]);
+    PyMem_Free(e->buffer);
+    e->buffer = NULL;
+}
+
+/* Fills `e` from resolve's source argument; 0 with an exception set on failure. */
+static int open_earlier(PyObject *source, long long base, long long window, Earlier *e)
+{
+    e->fd = -1, e->base = base, e->window = window, e->pages = 0, e->buffer = NULL;
+    if (PyLong_Check(source)) {
+        e->fd = (int)PyLong_AsLong(source);
+        return !PyErr_Occurred();
+    }
+    Py_ssize_t n = PyList_Check(source) ? PyList_GET_SIZE(source) : 1;
+    if (PyList_Check(source) && (base <= 0 || window <= 0)) {
+        PyErr_SetString(PyExc_ValueError, "a ring source needs a page size and a window");
+        return 0;
+    }
+    e->buffer = PyMem_Calloc((size_t)(n ? n : 1), sizeof(Py_buffer));
+    if (e->buffer == NULL) {
+        PyErr_NoMemory();
+        return 0;
+    }
+    if (!PyList_Check(source)) {
+        if (PyObject_GetBuffer(source, &e->buffer[0], PyBUF_SIMPLE) < 0) {
+            release_earlier(e);
+            return 0;
+        }
+        return 1;
+    }
+    e->pages = n;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *page = PyList_GET_ITEM(source, i);
+        if (page != Py_None && PyObject_GetBuffer(page, &e->buffer[i], PyBUF_SIMPLE) < 0) {
+            release_earlier(e);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* resolve(out, triples, literals, position, window, source, base): rebuild a chunk at stream
+ * offset `position` into `out` from its literals and the earlier output (see Earlier). */
+static PyObject *resolve(PyObject *module, PyObject *args)
+{
+    Py_buffer out, triples, lits;
+    PyObject *triples_obj, *source;
+    long long position, window, base;
+    size_t count, covered;
+    int ok = 0, read_ok = 1;
+    Earlier earlier;
+    if (!PyArg_ParseTuple(args, "w*Oy*LLOL:resolve", &out, &triples_obj, &lits, &position, &window, &source, &base))
+        return NULL;
+    if (!open_earlier(source, base, window, &earlier)) {
+        PyBuffer_Release(&lits);
+        PyBuffer_Release(&out);
+        return NULL;
+    }
+    if (!triples_view(triples_obj, &triples, &count)) {
+        release_earlier(&earlier);
+        PyBuffer_Release(&lits);
+        PyBuffer_Release(&out);
+        return NULL;
+    }
+    const int64_t *t = (const int64_t *)triples.buf;
+    if (!check_triples(t, count, (size_t)out.len, &covered))
+        goto done;
+    if ((size_t)lits.len + covered != (size_t)out.len) {
+        PyErr_Format(PyExc_ValueError, "REFERENCE literals hold %zd bytes, copies leave %zu", lits.len,
+                     (size_t)out.len - covered);
+        goto done;
+    }
+    for (size_t i = 0; i < count; i++) {
+        int64_t source_at = position + t[3 * i] - t[3 * i + 2];
+        if (t[3 * i + 2] > window || source_at < 0 || source_at + t[3 * i + 1] > position) {
+            PyErr_Format(PyExc_ValueError,
+                         "REFERENCE copy from %lld bytes back reaches outside the earlier output "
+                         "(window %lld, chunk at %lld)",
+                         (long long)t[3 * i + 2], window, position);
+            goto done;
+        }
+    }
+    Py_BEGIN_ALLOW_THREADS
+    uint8_t *to = (uint8_t *)out.buf;
+    const uint8_t *lit = (const uint8_t *)lits.buf;
+    size_t done_at = 0;
+    for (size_t i = 0; i <= count && read_ok; i++) {
+        size_t end = i < count ? (size_t)t[3 * i] : (size_t)out.len;
+        memcpy(to + done_at, lit, end - done_at);
+        lit += end - done_at;
+        if (i < count) {
+            read_ok = read_earlier(&earlier, position + t[3 * i] - t[3 * i + 2], to + end, (size_t)t[3 * i + 1]);
+            done_at = end + (size_t)t[3 * i + 1];
+        }
+    }
+    Py_END_ALLOW_THREADS
+    if (!read_ok)
+        PyErr_Format(PyExc_ValueError, "the earlier output a copy of the chunk at %lld reads is not there", position);
+    else
+        ok = 1;
+done:
+    PyBuffer_Release(&triples);
+    release_earlier(&earlier);
+    PyBuffer_Release(&lits);
+    PyBuffer_Release(&out);
+    if (!ok)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef Matcher_methods[] = {
-    {"copies", (PyCFunction)Matcher_copies, METH_VARARGS,
-     "copies(chunk, position, segment_start) -> bytes of int64 (start, length, distance) triples"},
+    {"copies", (PyCFunction)(void (*)(void))Matcher_copies, METH_VARARGS | METH_KEYWORDS,
+     "copies(chunk, position, segment_start, anchor_bits=-1, min_copy=-1) -> bytes of int64 (start, length, "
+     "distance) triples; -1: the matcher's own anchor_bits and min_copy"},
     {"stats", (PyCFunction)Matcher_stats, METH_NOARGS, "counters: anchors, verified, compared, file_reads, table_bytes"},
     {NULL, NULL, 0, NULL},
 };
@@ -747,6 +989,12 @@ static PyTypeObject MatcherType = {
 static PyMethodDef methods[] = {
     {"anchors", (PyCFunction)(void (*)(void))anchors, METH_VARARGS | METH_KEYWORDS,
      "anchors(data, design, anchor_bits, simd=True) -> bytes of int64 anchor offsets"},
+    {"literals", (PyCFunction)literals, METH_VARARGS,
+     "literals(chunk, triples) -> the chunk's bytes that the (start, length, distance) int64 triples do not cover"},
+    {"resolve", (PyCFunction)resolve, METH_VARARGS,
+     "resolve(out, triples, literals, position, window, source, base): rebuild a REFERENCE chunk into out; "
+     "source: a buffer of the earlier output (offset 0 at index base), a file descriptor (at file offset base), "
+     "or a list of a ring's pages of base bytes (None: a page not yet written)"},
     {NULL, NULL, 0, NULL},
 };
 

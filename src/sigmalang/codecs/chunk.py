@@ -17,7 +17,7 @@ from .delta import DeltaCodec
 from .detect import DataKind, Detection
 from .zstd import ZstdCodec
 from .raw import RawCodec
-from .reference import Copy, History, literals, resolve_into, split, wrap
+from .reference import CopyTable, History, literals, resolve_into, split, wrap
 from .selector import AdaptiveCompressionSelector
 
 _ZSTD = ZstdCodec()
@@ -51,7 +51,7 @@ def encode_chunk(
     raw: Buffer,
     selector: AdaptiveCompressionSelector,
     context: EncodeContext | None = None,
-    copies: list[Copy] | None = None,
+    copies: CopyTable | None = None,
     detection: Detection | None = None,
 ) -> EncodedChunk:
     """Encode one chunk with the strategy the selector picks for it (see ``selector.encode``).
@@ -82,7 +82,7 @@ class PendingReference:
     """A REFERENCE chunk with its literals decoded, waiting for the output its copies read."""
 
     glyph: ChunkGlyph
-    copies: list[Copy]
+    copies: CopyTable
     literals: Buffer
 
     def resolve_into(self, out: memoryview, position: int, history: History | None) -> None:

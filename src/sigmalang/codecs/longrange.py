@@ -34,7 +34,7 @@ from typing import Any, Union
 import numpy as np
 
 from ..buffers import Buffer
-from .reference import Copy
+from .reference import CopyTable
 
 
 
@@ -73,6 +73,24 @@ ANCHOR_BITS = 8
 #: files with an edit every few KiB keep nearly all their copies
 #: (``benchmarks/adaptive.py`` compares with ``--no-refs`` per kind).
 MIN_COPY = 768
+
+
+@dataclass(frozen=True, slots=True)
+class Density:
+    """How densely one chunk is sampled for anchors, and the shortest copy kept for it."""
+
+    anchor_bits: int
+    min_copy: int
+
+
+#: The default: one anchor per 256 bytes, copies of 768 bytes or more.
+SPARSE = Density(ANCHOR_BITS, MIN_COPY)
+#: For executables and other binaries, whose repeats across files (the same
+#: functions, tables and strings linked into several programs) run from tens to
+#: hundreds of bytes, too short for the sparse anchors: four times the anchors
+#: and copies from 64 bytes. Costs more lookups per MiB, and text or records,
+#: where short copies cut apart what zstd compresses better whole, never use it.
+DENSE = Density(6, 64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +170,15 @@ class LongRangeMatcher:
             window, self.table_bits, min_copy, int(design), anchor_bits, kind, data, fd, offset, simd=simd
         )
 
-    def copies(self, data: Buffer, position: int, segment_start: int) -> list[Copy]:
+    def copies(
+        self, data: Buffer, position: int, segment_start: int, density: Density | None = None
+    ) -> CopyTable:
         """The copies for the chunk ``data`` at stream offset ``position``, then remember its anchors.
+
+        ``density`` sets this chunk's anchors and shortest copy (default: the
+        matcher's own). Anchors of every density share one table: an anchor at
+        ``anchor_bits`` is one at any smaller number of bits too, so a sparse
+        chunk still finds the sparse subset of a dense chunk's anchors.
 
         Copies are in chunk order, each at least ``min_copy`` bytes, read bytes
         that end at or before ``segment_start`` (nearer repeats are zstd's) and
@@ -161,9 +186,9 @@ class LongRangeMatcher:
         (``segment_start <= position``); a ring source needs every chunk.
         """
         if self._native is None:
-            return []
-        found = np.frombuffer(self._native.copies(data, position, segment_start), dtype="<i8").reshape(-1, 3)
-        return [Copy(start, length, distance) for start, length, distance in found.tolist()]
+            return CopyTable(np.zeros((0, 3), dtype="<i8"))
+        extra = {} if density is None else {"anchor_bits": density.anchor_bits, "min_copy": density.min_copy}
+        return CopyTable(np.frombuffer(self._native.copies(data, position, segment_start, **extra), dtype="<i8"))
 
     def close(self) -> None:
         """Free the table (and a ring source's window); no copies are found afterwards."""

@@ -16,7 +16,8 @@ from ..settings import EncoderSettings
 from .chunk import EncodedChunk, encode_chunk
 from .context import EncodeContext
 from .detect import DataKind, Detection
-from .reference import MIN_COPIED, Copy, copied_bytes
+from .longrange import DENSE, SPARSE, Density
+from .reference import MIN_COPIED, CopyTable
 from .selector import AdaptiveCompressionSelector
 
 
@@ -45,9 +46,17 @@ class ChunkPolicy:
         return self.detector.detect_from(size, read) if self.adaptive else None
 
     @staticmethod
-    def worth_copying(copies: list[Copy]) -> list[Copy] | None:
+    def worth_copying(copies: CopyTable) -> CopyTable | None:
         """``copies`` if they cover enough bytes to pay for a REFERENCE chunk, else None."""
-        return copies if copied_bytes(copies) >= MIN_COPIED else None
+        return copies if copies.copied >= MIN_COPIED else None
+
+    @staticmethod
+    def match_density(detection: Detection | None) -> Density:
+        """How densely the long-range matcher samples a chunk: binaries densely
+        (their repeats across files are short), everything else sparsely."""
+        if detection is not None and detection.kind is DataKind.BINARY:
+            return DENSE
+        return SPARSE
 
     def primes(self, detection: Detection | None) -> bool:
         """Whether a segment opening with a chunk of this kind takes part in priming:
@@ -65,7 +74,7 @@ class ChunkPolicy:
         self,
         raw: Buffer,
         context: EncodeContext | None = None,
-        copies: list[Copy] | None = None,
+        copies: CopyTable | None = None,
         detection: Detection | None = None,
     ) -> EncodedChunk:
         """Encode one chunk as the selector chooses for its detection (``chunk.encode_chunk``)."""

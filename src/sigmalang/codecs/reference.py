@@ -17,10 +17,14 @@ in parallel. Copies only read from earlier chunks, never from their own."""
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
-from typing import Protocol
+from types import ModuleType
+from typing import Iterable, Iterator, Protocol, Union
 
-from ..format.varint import VarintIncomplete, VarintTooLong, decode_uleb128, encode_uleb128
+import numpy as np
+
+from ..format.varint import MAX_U64_BYTES, VarintIncomplete, VarintTooLong, decode_uleb128, encode_uleb128
 from ..buffers import Buffer
 from ..format.constants import Strategy
 from .base import Encoded
@@ -29,6 +33,18 @@ from .base import Encoded
 MIN_COPIED = 4096
 #: Strategies that may encode a REFERENCE chunk's literals.
 INNER_STRATEGIES = (Strategy.RAW, Strategy.PATTERN, Strategy.DELTA)
+
+
+def _native_module() -> ModuleType | None:
+    """codecs/_matcher.c takes literals out and puts copies back in one call per chunk;
+    without it (built without a C compiler) the same is done a copy at a time."""
+    try:
+        return importlib.import_module(f"{__package__}._matcher")
+    except ImportError:
+        return None
+
+
+_native = _native_module()
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,35 +56,122 @@ class Copy:
     distance: int
 
 
-def copied_bytes(copies: list[Copy]) -> int:
-    return sum(c.length for c in copies)
+class CopyTable:
+    """A chunk's copies, in chunk order, as rows of an int64 array: (start, length, distance).
+
+    Binaries make a copy every kilobyte or so, tens of thousands a stream:
+    the table is encoded, parsed and applied a chunk at a time (numpy, the
+    native module), never a Python step per copy.
+    """
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = np.ascontiguousarray(array, dtype="<i8").reshape(-1, 3)
+
+    @classmethod
+    def of(cls, copies: Copies) -> CopyTable:
+        if isinstance(copies, CopyTable):
+            return copies
+        return cls(np.array([(c.start, c.length, c.distance) for c in copies], dtype="<i8").reshape(-1, 3))
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def __getitem__(self, index: int) -> Copy:
+        return Copy(*self.array[index].tolist())
+
+    def __iter__(self) -> Iterator[Copy]:
+        return (Copy(*row) for row in self.array.tolist())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, CopyTable):
+            return np.array_equal(self.array, other.array)
+        if isinstance(other, list):
+            return list(self) == other
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"CopyTable({list(self)!r})"
+
+    @property
+    def copied(self) -> int:
+        """Bytes of the chunk the copies cover."""
+        return int(self.array[:, 1].sum())
+
+    def reads(self, position: int) -> np.ndarray:
+        """(start, end) rows: the earlier output each copy of the chunk at ``position`` reads."""
+        starts = position + self.array[:, 0] - self.array[:, 2]
+        return np.column_stack((starts, starts + self.array[:, 1]))
+
+    def encode(self) -> bytes:
+        """count, then per copy: literal bytes before it, length, distance (all LEB128)."""
+        a = self.array
+        ends = a[:, 0] + a[:, 1]
+        gaps = a[:, 0] - np.concatenate(([0], ends[:-1]))
+        fields = np.column_stack((gaps, a[:, 1], a[:, 2])).ravel()
+        return encode_uleb128(len(a)) + _uleb128_many(fields)
 
 
-def literals(data: Buffer, copies: list[Copy]) -> bytes:
+Copies = Union[CopyTable, Iterable[Copy]]
+
+
+def _uleb128_many(values: np.ndarray) -> bytes:
+    """LEB128 of every value of a non-negative int64 array, concatenated."""
+    v = values.astype(np.uint64)
+    shifts = np.arange(MAX_U64_BYTES, dtype=np.uint64) * np.uint64(7)
+    groups = (v[:, None] >> shifts) & np.uint64(0x7F)
+    nbytes = np.maximum(1, (v[:, None] >> shifts > 0).sum(axis=1))
+    column = np.arange(MAX_U64_BYTES)
+    groups |= (column < nbytes[:, None] - 1).astype(np.uint64) << np.uint64(7)
+    return groups.astype(np.uint8)[column < nbytes[:, None]].tobytes()
+
+
+def _parse_uleb128_many(data: Buffer, count: int) -> np.ndarray:
+    """Exactly ``count`` LEB128 values filling ``data``, as int64 (each below 2**63);
+    ValueError if they do not fill it exactly or one is malformed."""
+    b = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(b < 0x80)
+    if len(ends) < count:
+        raise ValueError("malformed REFERENCE copy table")
+    if len(ends) > count or (count and ends[-1] != len(b) - 1) or (not count and len(b)):
+        raise ValueError("REFERENCE copy table has trailing bytes")
+    if not count:
+        return np.zeros(0, dtype="<i8")
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    sizes = ends - starts + 1
+    if int(sizes.max()) > MAX_U64_BYTES or (sizes == MAX_U64_BYTES).any() and (b[ends[sizes == MAX_U64_BYTES]] > 0).any():
+        raise ValueError("malformed REFERENCE copy table")
+    index = np.arange(len(b)) - np.repeat(starts, sizes)
+    parts = (b & 0x7F).astype(np.uint64) << (index.astype(np.uint64) * np.uint64(7))
+    return np.add.reduceat(parts, starts).astype("<i8")
+
+
+def copied_bytes(copies: Copies) -> int:
+    return CopyTable.of(copies).copied
+
+
+def literals(data: Buffer, copies: Copies) -> bytes:
     """The bytes of ``data`` not covered by ``copies``, in order."""
+    table = CopyTable.of(copies)
+    if _native is not None:
+        return _native.literals(data, table.array)
     view = memoryview(data).cast("B")
     parts = []
     pos = 0
-    for c in copies:
+    for c in table:
         parts.append(view[pos : c.start])
         pos = c.start + c.length
     parts.append(view[pos:])
     return b"".join(parts)
 
 
-def encode_copies(copies: list[Copy]) -> bytes:
+def encode_copies(copies: Copies) -> bytes:
     """count, then per copy: literal bytes before it, length, distance (all LEB128)."""
-    out = bytearray(encode_uleb128(len(copies)))
-    pos = 0
-    for c in copies:
-        out += encode_uleb128(c.start - pos)
-        out += encode_uleb128(c.length)
-        out += encode_uleb128(c.distance)
-        pos = c.start + c.length
-    return bytes(out)
+    return CopyTable.of(copies).encode()
 
 
-def wrap(inner: Encoded, copies: list[Copy]) -> Encoded:
+def wrap(inner: Encoded, copies: Copies) -> Encoded:
     """A REFERENCE chunk: ``inner`` encodes the literals; params name its strategy."""
     table = encode_copies(copies)
     data = b"".join((encode_uleb128(len(table)), table, inner.data))
@@ -79,7 +182,7 @@ def wrap(inner: Encoded, copies: list[Copy]) -> Encoded:
 class ReferenceParts:
     """A REFERENCE chunk taken apart: its copies, and the literals' own encoding."""
 
-    copies: list[Copy]
+    copies: CopyTable
     inner_strategy: Strategy
     inner_params: bytes
     inner_data: Buffer
@@ -103,24 +206,22 @@ def split(params: bytes, data: Buffer, raw_length: int) -> ReferenceParts:
             raise ValueError("REFERENCE copy table overruns the chunk")
         table_end = pos + table_length
         count, pos = decode_uleb128(view, pos)
-        if count > table_length:  # every copy takes at least three bytes
-            raise ValueError(f"REFERENCE copy table declares {count} copies in {table_length} bytes")
-        copies = []
-        at = 0
-        for _ in range(count):
-            gap, pos = decode_uleb128(view, pos)
-            length, pos = decode_uleb128(view, pos)
-            distance, pos = decode_uleb128(view, pos)
-            start = at + gap
-            if length == 0 or distance == 0 or start + length > raw_length:
-                raise ValueError(f"REFERENCE copy ({start}, {length}, {distance}) does not fit a chunk of {raw_length} bytes")
-            copies.append(Copy(start, length, distance))
-            at = start + length
     except (VarintIncomplete, VarintTooLong):
         raise ValueError("malformed REFERENCE copy table") from None
-    if pos != table_end:
-        raise ValueError("REFERENCE copy table has trailing bytes")
-    return ReferenceParts(copies, inner, params[1:], view[table_end:], raw_length - copied_bytes(copies))
+    if pos > table_end:
+        raise ValueError("malformed REFERENCE copy table")
+    if count > table_length:  # every copy takes at least three bytes
+        raise ValueError(f"REFERENCE copy table declares {count} copies in {table_length} bytes")
+    fields = _parse_uleb128_many(view[pos:table_end], 3 * count).reshape(-1, 3)
+    # Clipped, so that no sum overflows: a clipped copy ends past the chunk and is refused.
+    gaps, lengths, distances = np.minimum(fields[:, 0], raw_length + 1), np.minimum(fields[:, 1], raw_length + 1), fields[:, 2]
+    starts = np.cumsum(gaps + np.concatenate(([0], lengths[:-1])))
+    copies = CopyTable(np.column_stack((starts, lengths, distances)))
+    bad = (lengths == 0) | (distances == 0) | (starts + lengths > raw_length)
+    if count and bad.any():
+        start, length, distance = copies.array[int(np.argmax(bad))].tolist()
+        raise ValueError(f"REFERENCE copy ({start}, {length}, {distance}) does not fit a chunk of {raw_length} bytes")
+    return ReferenceParts(copies, inner, params[1:], view[table_end:], raw_length - copies.copied)
 
 
 class History(Protocol):
@@ -138,27 +239,37 @@ class History(Protocol):
         """Record the stream's next output."""
 
 
-def resolve_into(out: memoryview, copies: list[Copy], literal_bytes: Buffer, position: int, history: History) -> None:
+def resolve_into(out: memoryview, copies: Copies, literal_bytes: Buffer, position: int, history: History) -> None:
     """Rebuild a chunk starting at stream offset ``position`` into ``out``.
 
     Literals fill the gaps between copies; each copy must read bytes that
     ended before this chunk and lie within the declared window.
     """
+    table = CopyTable.of(copies)
+    source = getattr(history, "native_source", None)
+    if _native is not None and source is not None:
+        held = getattr(history, "held", None)
+        if held is not None and len(table):
+            reads = table.reads(position)
+            if int(reads[:, 0].min()) < held[0] or int(reads[:, 1].max()) > held[1]:
+                raise ValueError(f"a REFERENCE copy reaches outside the decoder's history (bytes {held[0]}..{held[1]})")
+        _native.resolve(out, table.array, literal_bytes, position, history.window, *source)
+        return
     lit = memoryview(literal_bytes).cast("B")
-    if len(lit) + copied_bytes(copies) != len(out):
-        raise ValueError(f"REFERENCE literals hold {len(lit)} bytes, copies leave {len(out) - copied_bytes(copies)}")
+    if len(lit) + table.copied != len(out):
+        raise ValueError(f"REFERENCE literals hold {len(lit)} bytes, copies leave {len(out) - table.copied}")
     done = used = 0
-    for c in copies:
+    for c in table:
         gap = c.start - done
         out[done : c.start] = lit[used : used + gap]
         used += gap
-        source = position + c.start - c.distance
-        if c.distance > history.window or source < 0 or source + c.length > position:
+        source_at = position + c.start - c.distance
+        if c.distance > history.window or source_at < 0 or source_at + c.length > position:
             raise ValueError(
                 f"REFERENCE copy from {c.distance} bytes back reaches outside the earlier output "
                 f"(window {history.window}, chunk at {position})"
             )
-        history.read_into(source, out[c.start : c.start + c.length])
+        history.read_into(source_at, out[c.start : c.start + c.length])
         done = c.start + c.length
     out[done:] = lit[used:]
 
@@ -170,6 +281,8 @@ class OutputHistory:
         self._output = output
         self._base = base
         self.window = window
+        #: Where the native resolver reads copies from: this buffer, stream offset 0 at index base.
+        self.native_source = (output, base)
 
     def read_into(self, position: int, out: memoryview) -> None:
         out[:] = self.read(position, len(out))
@@ -202,6 +315,17 @@ class HistoryRing:
     @property
     def end(self) -> int:
         return self._end
+
+    @property
+    def held(self) -> tuple[int, int]:
+        """The stream offsets of the output held: (first, one past the last)."""
+        return self._end - min(self._end - self._start, self.window), self._end
+
+    @property
+    def native_source(self) -> tuple[list[bytearray | None], int]:
+        """Where the native resolver reads copies from: the pages in ring order, and their size."""
+        count = -(-self.window // self._page)
+        return [self._pages.get(i) for i in range(count)], self._page
 
     def append(self, data: Buffer) -> None:
         view = memoryview(data).cast("B")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass, field
 
+import numpy as np
 import xxhash
 
 from .constants import (
@@ -89,13 +89,16 @@ class IndexBuilder:
         self._raw_starts.append(self._raw_total)
         self._raw_total += raw_length
 
-    def add_reference(self, raw_start: int, raw_end: int) -> int:
-        """Record that a copy reads raw bytes ``raw_start .. raw_end`` of chunks already
-        added; the ordinal of the first chunk it reads."""
-        first = bisect_right(self._raw_starts, raw_start) - 1
-        last = bisect_right(self._raw_starts, raw_end - 1) - 1
-        self.referenced.update(range(first, last + 1))
-        return first
+    def add_references(self, ranges: np.ndarray) -> int:
+        """Record that copies read the raw bytes of each (start, end) row of ``ranges``
+        (of chunks already added); the ordinal of the earliest chunk they read."""
+        starts = np.asarray(self._raw_starts, dtype="<i8")
+        firsts = np.searchsorted(starts, ranges[:, 0], side="right") - 1
+        lasts = np.searchsorted(starts, ranges[:, 1] - 1, side="right") - 1
+        self.referenced.update(np.unique(np.concatenate((firsts, lasts))).tolist())
+        for first, last in zip(firsts[lasts - firsts > 1].tolist(), lasts[lasts - firsts > 1].tolist()):
+            self.referenced.update(range(first + 1, last))
+        return int(firsts.min())
 
     def add_dict(self, stream_offset: int) -> None:
         self.dict_offsets.append(stream_offset)

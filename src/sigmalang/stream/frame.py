@@ -21,7 +21,7 @@ from ..codecs.chunk import EncodedChunk
 from ..codecs.detect import Detection
 from ..codecs.longrange import RingSource, Source
 from ..codecs.policy import ChunkPolicy
-from ..codecs.reference import Copy
+from ..codecs.reference import CopyTable
 from ..format.constants import Strategy
 from ..settings import EncoderSettings
 from .matching import ReferenceMatcher
@@ -41,7 +41,7 @@ class _Job:
     slot: SegmentSlot
     held: int  # input bytes this chunk keeps in memory
     detection: Optional[Detection]  # what the detector read (None with the detector off)
-    matched: Optional["Future[Optional[list[Copy]]]"]  # its REFERENCE copies, being looked up
+    matched: Optional["Future[Optional[CopyTable]]"]  # its REFERENCE copies, being looked up
 
 
 @dataclass(slots=True)
@@ -50,7 +50,7 @@ class _Result:
     on_written: Optional[Callable[[], None]]
     continues: bool
     held: int
-    copies: Optional[list[Copy]]
+    copies: Optional[CopyTable]
     prime: Optional[tuple[int, int]]  # set on the chunk that starts a primed frame
 
 
@@ -118,7 +118,7 @@ class FrameWriter:
         else:
             detection = self._policy.detect(raw)
         slot = self._segments.place(raw, self._position, detection)
-        matched = self._matcher.submit(raw, self._position) if self._matcher is not None else None
+        matched = self._matcher.submit(raw, self._position, detection) if self._matcher is not None else None
         self._position += len(raw)
         for result in self._pipeline.submit(_Job(raw, on_written, slot, held, detection, matched), lane=slot.lane):
             self._write_chunk(result)

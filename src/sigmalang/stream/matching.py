@@ -11,9 +11,10 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from ..buffers import Buffer
-from ..codecs.longrange import LongRangeMatcher, Source
+from ..codecs.detect import Detection
+from ..codecs.longrange import Density, LongRangeMatcher, Source
 from ..codecs.policy import ChunkPolicy
-from ..codecs.reference import Copy
+from ..codecs.reference import CopyTable
 from .reader import PositionalChunk
 
 
@@ -27,23 +28,26 @@ class ReferenceMatcher:
         self._thread = None if inline else ThreadPoolExecutor(1, thread_name_prefix="sigmalang-ref")
         self._scratch = bytearray()  # chunks read by position, one at a time
 
-    def submit(self, raw: Buffer | PositionalChunk, position: int) -> Future[list[Copy] | None]:
+    def submit(
+        self, raw: Buffer | PositionalChunk, position: int, detection: Detection | None = None
+    ) -> Future[CopyTable | None]:
         """Look up the chunk at raw offset ``position`` (after every chunk submitted before
-        it): its copies worth storing, or None."""
+        it), sampled as the policy chooses for its ``detection``: its copies worth storing, or None."""
+        density = self._policy.match_density(detection)
         if self._thread is not None:
-            return self._thread.submit(self._match, raw, position)
-        done: Future[list[Copy] | None] = Future()
-        done.set_result(self._match(raw, position))
+            return self._thread.submit(self._match, raw, position, density)
+        done: Future[CopyTable | None] = Future()
+        done.set_result(self._match(raw, position, density))
         return done
 
-    def _match(self, raw: Buffer | PositionalChunk, position: int) -> list[Copy] | None:
+    def _match(self, raw: Buffer | PositionalChunk, position: int, density: Density) -> CopyTable | None:
         if isinstance(raw, PositionalChunk):
             if len(self._scratch) < len(raw):
                 self._scratch = bytearray(len(raw))
             raw = raw.read_into(memoryview(self._scratch))
         # Copies may read any earlier byte within the window, in the chunk's own segment
         # too: a long repeat the copy table describes in a few bytes leaves zstd less to do.
-        return self._policy.worth_copying(self._matcher.copies(raw, position, position))
+        return self._policy.worth_copying(self._matcher.copies(raw, position, position, density))
 
     def close(self) -> None:
         """Stop the thread and free the anchor table and ring now, not when a

@@ -140,6 +140,8 @@ class FileHistory:
         self.fd = fd
         self.base = base  # file offset of the stream's first raw byte
         self.window = window
+        #: Where the native resolver reads copies from: this descriptor, stream offset 0 at file offset base.
+        self.native_source = (fd, base)
 
     def read_into(self, position: int, out: memoryview) -> None:
         done = 0

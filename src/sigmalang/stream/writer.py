@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
 import xxhash
 
 from ..buffers import Buffer
 from ..codecs.chunk import EncodedChunk
-from ..codecs.reference import Copy
+from ..codecs.reference import CopyTable
 from ..format.constants import CHUNK_CONTINUES, CHUNK_PRIMED, CHUNK_SHARED, GLYPH_INDEX, stream_header
 from ..format.glyphs import (
     IndexBuilder,
@@ -43,7 +44,7 @@ class GlyphWriter:
         self._emit(header)
 
     def chunk(
-        self, chunk: EncodedChunk, continues: bool, copies: list[Copy] | None, prime: tuple[int, int] | None
+        self, chunk: EncodedChunk, continues: bool, copies: CopyTable | None, prime: tuple[int, int] | None
     ) -> None:
         """Write one CHUNK glyph; ``copies`` and ``prime`` (raw offset, length) name the
         earlier output it reads, which the INDEX lists as referenced."""
@@ -51,14 +52,13 @@ class GlyphWriter:
         position = self._total_raw
         if not continues:
             self._segment_lows.append(len(self._segment_lows))
-        reads = [(position + copy.start - copy.distance, copy.length) for copy in copies or ()]
         distance = None
+        if copies is not None and len(copies):
+            self._reads(copies.reads(position))
         if prime is not None:
             flags |= CHUNK_PRIMED
-            reads.append(prime)
+            self._reads(np.array([(prime[0], prime[0] + prime[1])], dtype="<i8"))
             distance = (position - prime[0], prime[1])
-        for start, length in reads:
-            self._reads(start, length)
         self._chunk_segments.append(len(self._segment_lows) - 1)
         self._index.add_chunk(self.offset, chunk.raw_length, continues)
         fields = chunk_fields(flags, chunk.strategy, chunk.params, chunk.raw_length, distance)
@@ -68,10 +68,10 @@ class GlyphWriter:
         self._total_raw += chunk.raw_length
         self._count(chunk)
 
-    def _reads(self, start: int, length: int) -> None:
-        """The chunk being written reads raw bytes ``start .. start + length`` of earlier
-        chunks: the INDEX lists them, and its segment depends on theirs."""
-        first = self._index.add_reference(start, start + length)
+    def _reads(self, ranges: np.ndarray) -> None:
+        """The chunk being written reads the raw byte ranges ``ranges`` (rows of start, end)
+        of earlier chunks: the INDEX lists them, and its segment depends on theirs."""
+        first = self._index.add_references(ranges)
         segment = len(self._segment_lows) - 1
         self._segment_lows[segment] = min(self._segment_lows[segment], self._chunk_segments[first])
 
