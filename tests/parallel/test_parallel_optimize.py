@@ -155,3 +155,27 @@ def test_same_inputs_give_the_same_plan_in_fresh_processes():
         for _ in range(3)
     }
     assert len(outputs) == 1, outputs
+
+
+def test_a_known_gil_free_share_replaces_the_probe():
+    """Three items of C work take less CPU than the GIL probe needs: unknown, so
+    serial; told that the work runs outside the GIL, the plan takes threads."""
+    import os
+
+    import pytest
+
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("needs two cores")
+    blocks = [bytes(range(256)) * 1024 for _ in range(3)]  # a quarter of a MiB each: well under a ms
+    measured = optimize(compress, blocks, backends=("serial", "threads"))
+    assert measured.measurements.gil_free is None and measured.backend == "serial"
+    told = optimize(compress, [b * 40 for b in blocks], backends=("serial", "threads"), gil_free=1.0)
+    assert told.measurements.gil_free == 1.0 and told.backend == "threads"
+
+
+def test_gil_free_must_be_a_share():
+    import pytest
+
+    for bad in (-0.1, 1.5, "all"):
+        with pytest.raises(ValueError, match="gil_free"):
+            optimize(tiny, [1, 2, 3], gil_free=bad)

@@ -6,6 +6,7 @@ import io
 import pytest
 
 import sigmalang
+from sigmalang.settings import available_cores
 from sigmalang.corpus import log_text
 from sigmalang import EncoderSettings, Limits, LimitError, StreamingDecoder, StreamingEncoder
 
@@ -181,6 +182,19 @@ def test_threads_zero_plans_with_the_parallel_engine_and_keeps_the_output():
     serial = io.BytesIO()
     StreamingEncoder(threads=1, chunk_size=1 << 20).encode_stream(io.BytesIO(data), serial, size=len(data))
     assert out.getvalue() == serial.getvalue()
+
+
+@pytest.mark.skipif(available_cores() < 2, reason="needs two cores")
+def test_threads_zero_runs_fast_data_on_threads():
+    """Two chunks of fast data take less CPU than the GIL probe needs; the encoder's
+    known GIL-free share must still let the plan use threads (it used to plan serial)."""
+    data = b"".join(b'{"id": %d, "kind": "event", "ok": true}\n' % (i % 5000) for i in range(400_000))
+    planned = StreamingEncoder(threads=0, chunk_size=1 << 20)
+    planned.encode_stream(io.BytesIO(data), io.BytesIO(), size=len(data))
+    plan = planned.last_plan
+    assert plan is not None and plan.measurements is not None
+    assert plan.measurements.item_time * 2 < 0.015  # too short a sample for the probe
+    assert plan.backend == "threads" and plan.n_jobs == 2
 
 
 def test_explicit_threads_are_not_planned():

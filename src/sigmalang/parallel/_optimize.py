@@ -165,10 +165,11 @@ def _reason(chosen: Candidate, feasible: list[Candidate], m: Measurements, n_ite
 
 def _sample_inline(
     func: Callable[[Any], Any], data: Iterable[Any], *, sample_size: int, backends: tuple[str, ...],
-    max_workers: int | None, expected_items: int | None, thorough: bool,
+    max_workers: int | None, expected_items: int | None, thorough: bool, gil_free: float | None = None,
 ) -> tuple[Measurements | None, int | None, _Kept, str | None]:
     """Measure func on the data's own items: (measurements, item count, what
-    was kept, why the plan is serial at once or None)."""
+    was kept, why the plan is serial at once or None). ``gil_free``, when the
+    caller knows it, replaces the GIL probe's reading (and its sampling)."""
     source, n_items, given = _open(data, expected_items)
     sampler = Sampler(func, source, n_items)
     kept = _Kept(func, given, sampler.taken, sampler.taken.read if given is source and not isinstance(source, Sequence) else None)
@@ -188,13 +189,15 @@ def _sample_inline(
         n = n_items or assumed_length(cost)
         _spread(
             sampler, n, sample_size, cpu_count(), thread_limit,
-            thorough=thorough, judge_gil="threads" in backends,
+            thorough=thorough, judge_gil="threads" in backends and gil_free is None,
         )
     delay = sampler.close()
     m = measurements(
         func, sampler.timings, sampler.taken, sampler.probe, delay, delay_known=sampler.delay_known,
         pickling=fast is None and "processes" in backends, memory=fast is None,
     )
+    if gil_free is not None:
+        m = dataclasses.replace(m, gil_free=gil_free)
     return m, n_items, kept, fast
 
 
@@ -239,10 +242,11 @@ def _decide(
     extra: dict[str, Any] | None = None,
     expected_items: int | None = None,
     thorough: bool = False,
+    gil_free: float | None = None,
 ) -> Plan:
     m, n_items, kept, fast = _sample_inline(
         func, data, sample_size=sample_size, backends=backends,
-        max_workers=max_workers, expected_items=expected_items, thorough=thorough,
+        max_workers=max_workers, expected_items=expected_items, thorough=thorough, gil_free=gil_free,
     )
     extra = extra or {}
     if m is None or fast is not None:
@@ -303,6 +307,7 @@ def optimize(
     memory_budget: int | None = None,
     backends: tuple[str, ...] = _validate.PLANNED_BACKENDS,
     pool_manager: Any = None,
+    gil_free: float | None = None,
 ) -> Plan:
     """Measure func on a sample of data and choose how to run it.
 
@@ -311,14 +316,22 @@ def optimize(
     (or use plan.data). memory_budget caps in-flight bytes (default: half of
     available memory). A pool_manager with warm pools makes those pools free
     to start in the model.
+
+    gil_free is the share of func's CPU work done without holding the GIL,
+    for a caller that knows it (a function whose work is in C extensions that
+    release it). By default a probe measures it while sampling, which needs
+    some 15 ms of func's CPU time: on a shorter sample the share is unknown,
+    and unknown counts as holding the GIL (threads are then not considered).
     """
     backends = _check_common(
         func, data, sample_size, target_chunk_duration, max_workers, memory_budget, backends, pool_manager
     )
+    if gil_free is not None:
+        _validate.fraction("gil_free", gil_free)
     return _decide(
         func, data, sample_size=sample_size, target_chunk_duration=target_chunk_duration,
         max_workers=max_workers, memory_budget=memory_budget, backends=backends,
-        pool_manager=pool_manager,
+        pool_manager=pool_manager, gil_free=gil_free,
     )
 
 
@@ -339,6 +352,7 @@ def optimize_streaming(
     buffer_size: int | None = None,
     memory_reader: Callable[[], float] | None = None,
     expected_items: int | None = None,
+    gil_free: float | None = None,
 ) -> StreamingPlan:
     """Plan a lazy run (imap) over a stream: optimize() plus run-time controls.
 
@@ -351,17 +365,20 @@ def optimize_streaming(
     n_jobs x 3, capped so in-flight items and results fit in a quarter of
     available memory (or of memory_budget), and never below n_jobs.
     memory_reader returns the share of memory in use (default: psutil).
+    gil_free: as for optimize().
     """
     backends = _check_common(
         func, iterable, sample_size, target_chunk_duration, max_workers, memory_budget, backends, pool_manager
     )
     _check_streaming(enable_adaptive_chunking, adaptation_rate, enable_memory_backpressure, memory_threshold,
                      buffer_size, memory_reader, expected_items)
+    if gil_free is not None:
+        _validate.fraction("gil_free", gil_free)
     plan = _decide(
         func, iterable, sample_size=sample_size, target_chunk_duration=target_chunk_duration,
         max_workers=max_workers, memory_budget=memory_budget, backends=backends,
         pool_manager=pool_manager, plan_type=StreamingPlan, expected_items=expected_items,
-        thorough=enable_adaptive_chunking,
+        thorough=enable_adaptive_chunking, gil_free=gil_free,
         extra={
             "pool_manager": pool_manager,
             "memory_threshold": memory_threshold,
