@@ -641,7 +641,7 @@ def test_verbose_all_cores_prints_the_parallel_plan(tmp_path):
     from sigmalang.corpus import log_text
 
     src = tmp_path / "big.log"
-    src.write_bytes(log_text(12 << 20))
+    src.write_bytes(log_text(6 << 20))  # 2 MiB chunks: planned (4 MiB chunks always run on every core)
     result = subprocess.run(
         [sys.executable, "-m", "sigmalang.cli.main", "-T0", "-v", str(src)], capture_output=True, text=True, timeout=120
     )

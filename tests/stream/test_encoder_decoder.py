@@ -197,6 +197,14 @@ def test_threads_zero_runs_fast_data_on_threads():
     assert plan.backend == "threads" and plan.n_jobs == 2
 
 
+def test_threads_zero_runs_large_chunks_on_every_core_without_planning():
+    data = log_text(9 << 20)  # over 8 MiB: 4 MiB chunks
+    encoder = StreamingEncoder(threads=0)
+    stats = encoder.encode_stream(io.BytesIO(data), io.BytesIO(), size=len(data))
+    assert encoder.last_plan is None
+    assert stats.threads == min(available_cores(), 3)
+
+
 def test_explicit_threads_are_not_planned():
     encoder = StreamingEncoder(threads=2, chunk_size=1 << 20)
     encoder.encode_stream(io.BytesIO(log_text(3 << 20)), io.BytesIO())

@@ -285,8 +285,10 @@ def _decide(
 
 def _check_common(
     func: Any, data: Any, sample_size: Any, target_chunk_duration: Any,
-    max_workers: Any, memory_budget: Any, backends: Any, pool_manager: Any,
+    max_workers: Any, memory_budget: Any, backends: Any, pool_manager: Any, gil_free: Any = None,
 ) -> tuple[str, ...]:
+    if gil_free is not None:
+        _validate.fraction("gil_free", gil_free)
     _validate.function("func", func)
     _validate.iterable("data", data)
     _validate.positive_int("sample_size", sample_size)
@@ -324,10 +326,8 @@ def optimize(
     and unknown counts as holding the GIL (threads are then not considered).
     """
     backends = _check_common(
-        func, data, sample_size, target_chunk_duration, max_workers, memory_budget, backends, pool_manager
+        func, data, sample_size, target_chunk_duration, max_workers, memory_budget, backends, pool_manager, gil_free
     )
-    if gil_free is not None:
-        _validate.fraction("gil_free", gil_free)
     return _decide(
         func, data, sample_size=sample_size, target_chunk_duration=target_chunk_duration,
         max_workers=max_workers, memory_budget=memory_budget, backends=backends,
@@ -363,17 +363,14 @@ def optimize_streaming(
     Adaptive chunking is used only when enabled and the work is heterogeneous
     (item-time CV > 0.3). buffer_size (chunks in flight) defaults to
     n_jobs x 3, capped so in-flight items and results fit in a quarter of
-    available memory (or of memory_budget), and never below n_jobs.
-    memory_reader returns the share of memory in use (default: psutil).
-    gil_free: as for optimize().
+    available memory (or of memory_budget), and never below n_jobs. memory_reader returns the share of memory in use (default: psutil);
+    gil_free is as for optimize().
     """
     backends = _check_common(
-        func, iterable, sample_size, target_chunk_duration, max_workers, memory_budget, backends, pool_manager
+        func, iterable, sample_size, target_chunk_duration, max_workers, memory_budget, backends, pool_manager, gil_free
     )
     _check_streaming(enable_adaptive_chunking, adaptation_rate, enable_memory_backpressure, memory_threshold,
                      buffer_size, memory_reader, expected_items)
-    if gil_free is not None:
-        _validate.fraction("gil_free", gil_free)
     plan = _decide(
         func, iterable, sample_size=sample_size, target_chunk_duration=target_chunk_duration,
         max_workers=max_workers, memory_budget=memory_budget, backends=backends,

@@ -11,13 +11,21 @@ from typing import TYPE_CHECKING, BinaryIO, Iterable
 from ..buffers import Buffer
 from ..codecs.longrange import BufferSource
 from ..pool import BufferPool
-from ..settings import DEFAULT_LEVEL, DEFAULT_THREADS, EncoderSettings
+from ..settings import DEFAULT_LEVEL, DEFAULT_THREADS, MAX_CHUNK_SIZE, EncoderSettings
 from .frame import FrameWriter
 from .reader import Chunk, ChunkSource
 from .stats import StreamStats
 
 if TYPE_CHECKING:
     from ..parallel import StreamingPlan
+
+#: With threads=0, chunks this large run on every core without planning: the cheapest
+#: encoding of 4 MiB (already-compressed data, stored: a checksum and a copy) takes
+#: 1-2 ms, ten times what a thread costs per task, and the encoder's work runs outside
+#: the GIL, so the planner can only answer "threads". Asking it cost a tenth of the
+#: time of a 20-40 MiB file (its import and a sample chunk encoded twice) and 8-12 MiB
+#: of peak memory. Smaller chunks (inputs of 8 MiB or less, or a chunk size asked for) are planned.
+ALWAYS_THREADED_CHUNK = MAX_CHUNK_SIZE
 
 
 class StreamingEncoder:
@@ -98,7 +106,7 @@ class StreamingEncoder:
         started = time.perf_counter()
         source = ChunkSource(src, size, chunk_size)
         self.last_plan = None
-        if self.settings.threads == 0 and threads > 1:
+        if self.settings.threads == 0 and threads > 1 and chunk_size < ALWAYS_THREADED_CHUNK:
             # Measure the encoder on the first chunks and let the planner choose.
             # Imported here: the parallel engine is needed only to plan (and costs
             # memory and start-up time in every process that imports sigmalang).
