@@ -116,15 +116,21 @@ class CopyTable:
 Copies = Union[CopyTable, Iterable[Copy]]
 
 
-def _uleb128_many(values: np.ndarray) -> bytes:
-    """LEB128 of every value of a non-negative int64 array, concatenated."""
-    v = values.astype(np.uint64)
+def _uleb128_many(values: np.ndarray, block: int = 4096) -> bytes:
+    """LEB128 of every value of a non-negative int64 array, concatenated.
+
+    ``block`` values at a time: the work arrays hold ten bytes' worth per value,
+    and a chunk of a binary can have tens of thousands of copies."""
     shifts = np.arange(MAX_U64_BYTES, dtype=np.uint64) * np.uint64(7)
-    groups = (v[:, None] >> shifts) & np.uint64(0x7F)
-    nbytes = np.maximum(1, (v[:, None] >> shifts > 0).sum(axis=1))
     column = np.arange(MAX_U64_BYTES)
-    groups |= (column < nbytes[:, None] - 1).astype(np.uint64) << np.uint64(7)
-    return groups.astype(np.uint8)[column < nbytes[:, None]].tobytes()
+    out = []
+    for start in range(0, len(values), block):
+        v = values[start : start + block].astype(np.uint64)[:, None]
+        groups = ((v >> shifts) & np.uint64(0x7F)).astype(np.uint8)
+        nbytes = np.maximum(1, (v >> shifts > 0).sum(axis=1))[:, None]
+        groups |= ((column < nbytes - 1) << 7).astype(np.uint8)
+        out.append(groups[column < nbytes].tobytes())
+    return b"".join(out)
 
 
 def _parse_uleb128_many(data: Buffer, count: int) -> np.ndarray:
