@@ -32,13 +32,20 @@ def _children() -> set[int]:
     return {p.pid for p in psutil.Process().children(recursive=True)}
 
 
+def _running(pid: int) -> bool:
+    """Whether the process lives and is not a zombie (it may end while we look)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def _settles(before_threads: set[threading.Thread], before_children: set[int], timeout: float = 10.0) -> None:
     """Wait for the threads and processes started since ``before`` to end; fail if they do not."""
     deadline = time.monotonic() + timeout
     while True:
         extra_threads = [t for t in _threads() - before_threads if t.is_alive()]
-        extra_children = [pid for pid in _children() - before_children if psutil.pid_exists(pid)
-                          and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+        extra_children = [pid for pid in _children() - before_children if _running(pid)]
         if not extra_threads and not extra_children:
             return
         assert time.monotonic() < deadline, f"left running: {extra_threads} {extra_children}"

@@ -17,7 +17,7 @@ from .chunk import EncodedChunk, encode_chunk
 from .context import EncodeContext
 from .detect import DataKind, Detection
 from .longrange import DENSE, SPARSE, Density
-from .reference import MIN_COPIED, CopyTable
+from .reference import MIN_COPIED, MIN_COPIED_SHARE, CopyTable
 from .selector import AdaptiveCompressionSelector
 
 
@@ -46,9 +46,17 @@ class ChunkPolicy:
         return self.detector.detect_from(size, read) if self.adaptive else None
 
     @staticmethod
-    def worth_copying(copies: CopyTable) -> CopyTable | None:
-        """``copies`` if they cover enough bytes to pay for a REFERENCE chunk, else None."""
-        return copies if copies.copied >= MIN_COPIED else None
+    def worth_copying(copies: CopyTable, chunk_length: int) -> CopyTable | None:
+        """``copies`` if they cover enough of the chunk to pay for a REFERENCE chunk, else None.
+
+        A REFERENCE chunk copies its literals out before zstd sees them and its
+        decoder puts the copies back in stream order: a full pass over the chunk
+        each way. Copies covering under MIN_COPIED_SHARE of it (a license header
+        repeated in a few source files of a 4 MiB chunk of text) save less output
+        than that costs: on the corpus's text they gave 0.1 % of ratio for a
+        tenth of a millisecond per MiB of encoding.
+        """
+        return copies if copies.copied >= max(MIN_COPIED, chunk_length * MIN_COPIED_SHARE) else None
 
     @staticmethod
     def match_density(detection: Detection | None) -> Density:

@@ -29,8 +29,10 @@ from ..buffers import Buffer
 from ..format.constants import Strategy
 from .base import Encoded
 
-#: A chunk is stored as REFERENCE only when its copies cover at least this much.
+#: A chunk is stored as REFERENCE only when its copies cover at least this much,
 MIN_COPIED = 4096
+#: and at least this share of it (ChunkPolicy.worth_copying says why).
+MIN_COPIED_SHARE = 1 / 64
 #: Strategies that may encode a REFERENCE chunk's literals.
 INNER_STRATEGIES = (Strategy.RAW, Strategy.PATTERN, Strategy.DELTA)
 

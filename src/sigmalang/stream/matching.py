@@ -47,7 +47,7 @@ class ReferenceMatcher:
             raw = raw.read_into(memoryview(self._scratch))
         # Copies may read any earlier byte within the window, in the chunk's own segment
         # too: a long repeat the copy table describes in a few bytes leaves zstd less to do.
-        return self._policy.worth_copying(self._matcher.copies(raw, position, position, density))
+        return self._policy.worth_copying(self._matcher.copies(raw, position, position, density), len(raw))
 
     def close(self) -> None:
         """Stop the thread and free the anchor table and ring now, not when a
