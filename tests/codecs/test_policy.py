@@ -46,3 +46,14 @@ def test_short_repeats_far_apart_in_binaries_become_copies_and_round_trip(monkey
     assert sigmalang.decompress(dense) == data
     assert sum(c.strategy == sigmalang.Strategy.REFERENCE for c in chunk_glyphs(dense)) >= 3
     assert len(dense) < 0.5 * len(sparse)
+
+
+def test_copies_must_cover_a_share_of_the_chunk_to_make_it_reference():
+    from sigmalang.codecs.reference import MIN_COPIED, MIN_COPIED_SHARE, Copy, CopyTable
+
+    chunk = 4 << 20
+    few = CopyTable.of([Copy(0, 8192, 1 << 20)])  # above MIN_COPIED, far below the share
+    enough = CopyTable.of([Copy(0, int(chunk * MIN_COPIED_SHARE), 1 << 20)])
+    assert few.copied >= MIN_COPIED and POLICY.worth_copying(few, chunk) is None
+    assert POLICY.worth_copying(enough, chunk) is enough
+    assert POLICY.worth_copying(few, 100_000) is few  # small chunks: MIN_COPIED decides
