@@ -69,3 +69,16 @@ def test_a_user_file_is_repeated_and_decoded(tmp_path):
     assert [(p["engine"], p["mode"]) for p in doc["points"]] == [("sigmalang-file", "decode"), ("whole", "decode")]
     assert all(p["runs"][0]["output_bytes"] == MIB for p in doc["points"])
     assert doc["fits"] == [], "one size: nothing to fit"
+
+
+def test_the_pipe_engine_reads_the_input_file_in_sequence_not_a_generated_cycle():
+    """As ``cat FILE | sigmalang`` gives it: the generator's cycle stays out of the measured process."""
+    from sigmalang.profile.runner import ProfileSettings, _worker_args
+
+    settings = ProfileSettings(sizes=(MIB,))
+    inputs = {"raw": "/data/raw.bin", "sigmalang-pipe": "/data/pipe.sgl"}
+    encode = _worker_args(settings, "sigmalang-pipe", "encode", MIB, "/data/cycle", inputs)
+    assert encode[encode.index("--input") + 1] == "/data/raw.bin"
+    decode = _worker_args(settings, "sigmalang-pipe", "decode", MIB, "/data/cycle", inputs)
+    assert decode[decode.index("--input") + 1] == "/data/pipe.sgl"
+    assert "--input" not in _worker_args(settings, "whole", "encode", MIB, "/data/cycle", inputs)

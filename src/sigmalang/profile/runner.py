@@ -29,8 +29,8 @@ FULL_EXTRA_MIB = (1024,)
 ENGINE_DESCRIPTIONS = {
     "sigmalang-file": "file to file, as `sigmalang FILE` does it: StreamingEncoder.encode_file (the workers read the "
     "input by position) / StreamingDecoder.decode_file (the workers write the output by position)",
-    "sigmalang-pipe": "streamed like a pipe: StreamingEncoder.encode_stream of input of unknown size read in sequence / "
-    "StreamingDecoder.decode_stream of input that cannot seek, both to a null sink",
+    "sigmalang-pipe": "streamed like a pipe: StreamingEncoder.encode_stream of the input file read in sequence (it "
+    "cannot seek nor tell its size) / StreamingDecoder.decode_stream of input that cannot seek, both to a null sink",
     "whole": "whole-buffer baseline: input read into one buffer, zstandard.ZstdCompressor(level).compress(buffer) "
     "(one thread); decode: ZstdDecompressor().decompress(whole compressed input)",
 }
@@ -72,7 +72,7 @@ def _worker_args(s: ProfileSettings, engine: str, mode: str, size: int, cycle: s
             "--data", s.data, "--level", str(s.level), "--threads", str(s.threads)]
     if cycle:
         args += ["--cycle", cycle]
-    source = inputs.get(engine) if mode == "decode" else inputs.get("raw") if engine == "sigmalang-file" else None
+    source = inputs.get(engine) if mode == "decode" else inputs.get("raw") if engine != "whole" else None
     if source:
         args += ["--input", source]
     return args
@@ -155,10 +155,10 @@ def fits(points: list[dict[str, object]]) -> list[dict[str, object]]:
 
 
 def _inputs(settings: ProfileSettings, size: int, cycle: str | None, tmp: str, say: Progress) -> dict[str, str]:
-    """The files a size's runs read: the raw input for the file-to-file engine ("raw"),
-    and each engine's own compressed output for decoding (made by an untimed child)."""
+    """The files a size's runs read: the raw input for the file-to-file and pipe engines
+    ("raw"), and each engine's own compressed output for decoding (made by an untimed child)."""
     inputs: dict[str, str] = {}
-    if "sigmalang-file" in settings.engines:
+    if {"sigmalang-file", "sigmalang-pipe"} & set(settings.engines):
         inputs["raw"] = os.path.join(tmp, f"raw-{size}.bin")
         say(f"{size / MIB:g} MiB: writing the input file")
         write_input(settings, cycle, size, inputs["raw"])

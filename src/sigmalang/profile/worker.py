@@ -10,9 +10,11 @@ Engines (``ENGINE_DESCRIPTIONS`` says the same to readers of a profile):
   sigmalang-file  file to file, as ``sigmalang FILE``: ``encode_file`` (the
                   workers read the input by position) / ``decode_file`` (the
                   workers write the output by position).
-  sigmalang-pipe  streamed like a pipe: ``encode_stream`` of input of unknown
-                  size read in sequence / ``decode_stream`` of input that
-                  cannot seek, both to a null sink.
+  sigmalang-pipe  streamed like a pipe: ``encode_stream`` of the input file
+                  read in sequence, unable to seek or tell its size (as
+                  ``cat FILE | sigmalang`` gives it; the generated cycle is
+                  used only without an input file) / ``decode_stream`` of
+                  input that cannot seek, both to a null sink.
   whole           the whole-buffer baseline: the input read into one buffer and
                   ``zstandard.ZstdCompressor(level).compress(buffer)``; decode is
                   ``ZstdDecompressor().decompress(whole compressed input)``.
@@ -97,6 +99,9 @@ def _encode(args: argparse.Namespace, sink: BinaryIO) -> Callable[[], int]:
     encoder = StreamingEncoder(args.level, args.threads)
     if args.engine == "sigmalang-file":
         return lambda: encoder.encode_file(args.input, _scratch(args)).bytes_out
+    if args.engine == "sigmalang-pipe" and args.input:
+        piped = Sequential(args.input)
+        return lambda: encoder.encode_stream(piped, sink).bytes_out  # type: ignore[arg-type]
     src = open_source(args.data, args.cycle, args.size)
     if args.engine == "sigmalang-pipe":
         return lambda: encoder.encode_stream(src, sink).bytes_out  # type: ignore[arg-type]
