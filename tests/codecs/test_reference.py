@@ -432,3 +432,30 @@ def test_open_for_writing_takes_the_references_switch(tmp_path):
         assert (Strategy.REFERENCE in strategies(blob)) is expected
         with sigmalang.open(path) as f:
             assert f.read() == data
+
+
+def test_touch_pages_maps_every_page_of_a_fresh_buffer():
+    import mmap
+    import resource
+
+    from sigmalang.buffers import touch_pages, uninitialised_bytes
+
+    size = 64 << 20  # above glibc's largest mmap threshold: always fresh pages
+    result, view = uninitialised_bytes(size)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    touch_pages(view)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before >= size // mmap.PAGESIZE // 2
+    assert not any(memoryview(result)[:: mmap.PAGESIZE]) and len(result) == size
+
+
+def test_a_prepared_reference_chunk_resolves_into_its_prepared_buffer():
+    blob = encode(VERSIONED)
+    glyph = next(c for c in chunk_glyphs(blob) if c.strategy == Strategy.REFERENCE)
+    position = sum(c.raw_length for c in chunk_glyphs(blob) if c.offset < glyph.offset)
+    ring = HistoryRing(1 << 20)
+    ring.append(VERSIONED[:position])
+    pending = sigmalang.codecs.chunk.decode_chunk(glyph)
+    pending.prepare()
+    prepared = pending._out
+    out = pending.resolve(position, ring)
+    assert out is prepared and bytes(out) == VERSIONED[position : position + glyph.raw_length]

@@ -21,7 +21,7 @@ try:
 except ImportError:  # Windows: no pwrite either, so FileSink is never used
     fcntl = None  # type: ignore[assignment]
 
-from ..buffers import Buffer
+from ..buffers import Buffer, touch_pages
 from ..codecs.chunk import PendingReference, decode_chunk, decode_chunk_into
 from ..codecs.reference import History, HistoryRing, OutputHistory
 from .driver import ChunkJob, Payload
@@ -39,7 +39,11 @@ class BufferSink:
         return OutputHistory(self._out, stream_start, window) if window else None
 
     def decode(self, job: ChunkJob) -> Payload:
-        return decode_chunk_into(job.glyph, self._slice(job), job.context)
+        out = self._slice(job)
+        payload = decode_chunk_into(job.glyph, out, job.context)
+        if isinstance(payload, PendingReference):
+            touch_pages(out)  # resolved later, in order: take its page faults here, in parallel
+        return payload
 
     def complete(self, payload: Payload, job: ChunkJob) -> Iterable[Buffer]:
         if isinstance(payload, PendingReference):
@@ -69,7 +73,10 @@ class YieldSink:
         return HistoryRing(window, position)
 
     def decode(self, job: ChunkJob) -> Payload:
-        return decode_chunk(job.glyph, job.context)
+        payload = decode_chunk(job.glyph, job.context)
+        if isinstance(payload, PendingReference):
+            payload.prepare()  # its output buffer's page faults, here in parallel
+        return payload
 
     def complete(self, payload: Payload, job: ChunkJob) -> Iterable[Buffer]:
         out = self._resolved(payload, job)
@@ -111,7 +118,10 @@ class FileSink(YieldSink):
 
     def decode(self, job: ChunkJob) -> Payload:
         out = decode_chunk(job.glyph, job.context)
-        if isinstance(out, PendingReference) or (job.history is not None and not self.reads_back):
+        if isinstance(out, PendingReference):
+            out.prepare()
+            return out
+        if job.history is not None and not self.reads_back:
             return out
         self._write_at(job.raw_offset, out)
         return None
