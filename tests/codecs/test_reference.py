@@ -453,19 +453,6 @@ def test_touch_pages_maps_every_page_of_a_fresh_buffer():
     fresh.close()
 
 
-def test_a_prepared_reference_chunk_resolves_into_its_prepared_buffer():
-    blob = encode(VERSIONED)
-    glyph = next(c for c in chunk_glyphs(blob) if c.strategy == Strategy.REFERENCE)
-    position = sum(c.raw_length for c in chunk_glyphs(blob) if c.offset < glyph.offset)
-    ring = HistoryRing(1 << 20)
-    ring.append(VERSIONED[:position])
-    pending = sigmalang.codecs.chunk.decode_chunk(glyph)
-    pending.prepare()
-    prepared = pending._out
-    out = pending.resolve(position, ring)
-    assert out is prepared and bytes(out) == VERSIONED[position : position + glyph.raw_length]
-
-
 def test_huge_page_range_is_the_whole_huge_pages_inside_a_buffer():
     from sigmalang.buffers import HUGE_PAGE, huge_page_range
 

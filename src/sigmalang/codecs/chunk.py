@@ -9,7 +9,7 @@ import xxhash
 from ..errors import ChecksumError, FormatError
 from ..format.glyphs import data_checksum
 from ..format.parser import ChunkGlyph
-from ..buffers import Buffer, touch_pages
+from ..buffers import Buffer
 from ..format.constants import Strategy
 from .base import Codec
 from .context import DecodeContext, EncodeContext
@@ -84,13 +84,6 @@ class PendingReference:
     glyph: ChunkGlyph
     copies: CopyTable
     literals: Buffer
-    _out: bytearray | None = None
-
-    def prepare(self) -> None:
-        """Allocate the chunk's output now and map its pages (``buffers.touch_pages``):
-        a worker does this, so that resolving in stream order only copies."""
-        self._out = bytearray(self.glyph.raw_length)
-        touch_pages(memoryview(self._out))
 
     def resolve_into(self, out: memoryview, position: int, history: History | None) -> None:
         """Build the chunk at stream offset ``position`` into ``out`` and verify its checksum."""
@@ -108,8 +101,7 @@ class PendingReference:
         _verify(glyph, out)
 
     def resolve(self, position: int, history: History | None) -> bytearray:
-        out = self._out if self._out is not None else bytearray(self.glyph.raw_length)
-        self._out = None
+        out = bytearray(self.glyph.raw_length)
         self.resolve_into(memoryview(out), position, history)
         return out
 

@@ -73,10 +73,7 @@ class YieldSink:
         return HistoryRing(window, position)
 
     def decode(self, job: ChunkJob) -> Payload:
-        payload = decode_chunk(job.glyph, job.context)
-        if isinstance(payload, PendingReference):
-            payload.prepare()  # its output buffer's page faults, here in parallel
-        return payload
+        return decode_chunk(job.glyph, job.context)
 
     def complete(self, payload: Payload, job: ChunkJob) -> Iterable[Buffer]:
         out = self._resolved(payload, job)
@@ -119,7 +116,6 @@ class FileSink(YieldSink):
     def decode(self, job: ChunkJob) -> Payload:
         out = decode_chunk(job.glyph, job.context)
         if isinstance(out, PendingReference):
-            out.prepare()
             return out
         if job.history is not None and not self.reads_back:
             return out
