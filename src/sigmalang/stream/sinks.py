@@ -115,9 +115,7 @@ class FileSink(YieldSink):
 
     def decode(self, job: ChunkJob) -> Payload:
         out = decode_chunk(job.glyph, job.context)
-        if isinstance(out, PendingReference):
-            return out
-        if job.history is not None and not self.reads_back:
+        if isinstance(out, PendingReference) or (job.history is not None and not self.reads_back):
             return out
         self._write_at(job.raw_offset, out)
         return None
