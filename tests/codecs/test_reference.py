@@ -41,15 +41,19 @@ def versions(base: bytes, count: int, seed: int = 5) -> bytes:
 
 
 # -- copy tables and resolution ----------------------------------------------------
+def draw_copies(chunk: bytes, data) -> tuple[bytes, int, list[Copy]]:
+    """History that ends with an earlier copy of ``chunk``, the chunk's position after
+    it, and copies of random spans of the chunk taken from that earlier copy."""
+    history_bytes = data.draw(st.binary(min_size=len(chunk), max_size=8000)) + chunk
+    cuts = sorted(set(data.draw(st.lists(st.integers(0, len(chunk)), max_size=8))))
+    copies = [Copy(a, b - a, len(chunk)) for a, b in zip(cuts[::2], cuts[1::2]) if b > a]
+    return history_bytes, len(history_bytes), copies
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.binary(min_size=1, max_size=4000), st.data())
 def test_copies_and_literals_rebuild_the_chunk_from_history(chunk, data):
-    history_bytes = data.draw(st.binary(min_size=len(chunk), max_size=8000)) + chunk
-    position = len(history_bytes)
-    # Copies of random spans of the chunk, taken from the earlier copy of it in history.
-    cuts = sorted(set(data.draw(st.lists(st.integers(0, len(chunk)), max_size=8))))
-    spans = list(zip(cuts[::2], cuts[1::2]))
-    copies = [Copy(a, b - a, len(chunk)) for a, b in spans if b > a]
+    history_bytes, position, copies = draw_copies(chunk, data)
     table = encode_copies(copies)
     inner = sigmalang.codecs.raw.RawCodec().encode(literals(chunk, copies), 3)
     wrapped = reference.wrap(inner, copies)
@@ -96,10 +100,8 @@ def test_any_copy_table_bytes_parse_or_raise_value_error(table, raw_length):
 @settings(max_examples=100, deadline=None)
 @given(st.binary(min_size=1, max_size=4000), st.data())
 def test_the_native_resolver_rebuilds_what_the_python_one_does(chunk, data):
-    history_bytes = data.draw(st.binary(min_size=len(chunk), max_size=8000)) + chunk
-    position = len(history_bytes)
-    cuts = sorted(set(data.draw(st.lists(st.integers(0, len(chunk)), max_size=8))))
-    copies = CopyTable.of([Copy(a, b - a, len(chunk)) for a, b in zip(cuts[::2], cuts[1::2]) if b > a])
+    history_bytes, position, drawn = draw_copies(chunk, data)
+    copies = CopyTable.of(drawn)
     lits = literals(chunk, copies)
     ring = HistoryRing(1 << 20)  # read a copy at a time, in Python
     ring.append(history_bytes)
