@@ -103,3 +103,16 @@ def test_corrupt_delta_parameters_in_a_stream_raise_format_error():
     blob[params_at] = 3  # width 3 is not allowed
     with pytest.raises(FormatError):
         sigmalang.decompress(bytes(blob))
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.sampled_from([2, 4, 8]), st.integers(0, 3000))
+def test_byte_planes_are_those_of_the_transposed_elements(width, count):
+    from sigmalang.codecs.transforms import shuffle_into, unshuffle_into
+
+    src = np.random.default_rng(count).integers(0, 256, size=count * width, dtype=np.uint8)
+    planes, back = np.empty_like(src), np.empty_like(src)
+    shuffle_into(planes, src, width)
+    assert planes.tobytes() == src.reshape(-1, width).T.tobytes()  # the format's definition
+    unshuffle_into(back, planes, width)
+    assert back.tobytes() == src.tobytes()

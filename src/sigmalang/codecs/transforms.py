@@ -112,7 +112,10 @@ def apply(data: Buffer, width: int, transform: Transform, records: int = 1) -> b
         return values.tobytes() + tail.tobytes() if transform else data
     # Group byte k of every element together (blosc-style), so slowly changing
     # high bytes form long runs the entropy coder can use.
-    return values.view(np.uint8).reshape(-1, width).T.tobytes() + tail.tobytes()
+    out = np.empty(values.nbytes + tail.size, dtype=np.uint8)
+    shuffle_into(out[: values.nbytes], values.view(np.uint8), width)
+    out[values.nbytes :] = tail
+    return out.tobytes()
 
 
 def _apply_decimal(data: Buffer, width: int, transform: Transform) -> bytearray:
@@ -126,11 +129,29 @@ def _apply_decimal(data: Buffer, width: int, transform: Transform) -> bytearray:
     dst[exponents.size : at] = bitmap
     body = values.size * width
     if transform & Transform.SHUFFLE:
-        dst[at : at + body].reshape(width, -1)[...] = slots.view(np.uint8).reshape(-1, width).T
+        shuffle_into(dst[at : at + body], slots.view(np.uint8), width)
     else:
         dst[at : at + body] = slots.view(np.uint8)
     dst[at + body :] = tail
     return out
+
+
+def shuffle_into(dst: np.ndarray, src: np.ndarray, width: int) -> None:
+    """Byte k of every ``width``-byte element of ``src`` into the k-th plane of ``dst``.
+
+    A plane at a time (one strided copy per byte of the element): numpy's
+    transposed copy of the whole array is 1.5-2.7 times slower (2 MiB of
+    4-byte elements: 1.29 ms against 0.48)."""
+    planes, elements = dst.reshape(width, -1), src.reshape(-1, width)
+    for k in range(width):
+        planes[k] = elements[:, k]
+
+
+def unshuffle_into(dst: np.ndarray, src: np.ndarray, width: int) -> None:
+    """``shuffle_into`` undone: the k-th plane of ``src`` into byte k of every element of ``dst``."""
+    elements, planes = dst.reshape(-1, width), src.reshape(width, -1)
+    for k in range(width):
+        elements[:, k] = planes[k]
 
 
 def undo(data: Buffer, width: int, transform: Transform, length: int | None = None, records: int = 1) -> bytes:
@@ -183,7 +204,7 @@ def _undo_steps(data: Buffer, width: int, transform: Transform, out: memoryview)
     exponents, bitmap = src[: -(-(body // width) // decimal.BLOCK)], src[:header]
     bitmap, src = bitmap[exponents.size :], src[header:]
     if transform & Transform.SHUFFLE:
-        dst[:body].reshape(-1, width)[...] = src[:body].reshape(width, -1).T
+        unshuffle_into(dst[:body], src[:body], width)
     else:
         dst[:body] = src[:body]
     dst[body:] = src[body:]
