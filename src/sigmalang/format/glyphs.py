@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,10 +92,15 @@ class IndexBuilder:
 
     def add_references(self, ranges: np.ndarray) -> int:
         """Record that copies read the raw bytes of each (start, end) row of ``ranges``
-        (of chunks already added); the ordinal of the earliest chunk they read."""
-        starts = np.asarray(self._raw_starts, dtype="<i8")
-        firsts = np.searchsorted(starts, ranges[:, 0], side="right") - 1
-        lasts = np.searchsorted(starts, ranges[:, 1] - 1, side="right") - 1
+        (of chunks already added); the ordinal of the earliest chunk they read.
+
+        Only the chunks from the earliest one read on are searched (copies reach a
+        window back): a stream's whole chunk list, converted for every chunk, made
+        writing long streams quadratic."""
+        low = bisect_right(self._raw_starts, int(ranges[:, 0].min())) - 1
+        starts = np.asarray(self._raw_starts[low:], dtype="<i8")
+        firsts = low + np.searchsorted(starts, ranges[:, 0], side="right") - 1
+        lasts = low + np.searchsorted(starts, ranges[:, 1] - 1, side="right") - 1
         self.referenced.update(np.unique(np.concatenate((firsts, lasts))).tolist())
         for first, last in zip(firsts[lasts - firsts > 1].tolist(), lasts[lasts - firsts > 1].tolist()):
             self.referenced.update(range(first + 1, last))

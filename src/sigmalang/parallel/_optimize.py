@@ -363,8 +363,8 @@ def optimize_streaming(
     Adaptive chunking is used only when enabled and the work is heterogeneous
     (item-time CV > 0.3). buffer_size (chunks in flight) defaults to
     n_jobs x 3, capped so in-flight items and results fit in a quarter of
-    available memory (or of memory_budget), and never below n_jobs. memory_reader returns the share of memory in use (default: psutil);
-    gil_free is as for optimize().
+    available memory (or of memory_budget), and never below n_jobs. memory_reader
+    returns the share of memory in use (default: psutil); gil_free is as for optimize().
     """
     backends = _check_common(
         func, iterable, sample_size, target_chunk_duration, max_workers, memory_budget, backends, pool_manager, gil_free

@@ -100,8 +100,12 @@ def _encode(args: argparse.Namespace, sink: BinaryIO) -> Callable[[], int]:
     if args.engine == "sigmalang-file":
         return lambda: encoder.encode_file(args.input, _scratch(args)).bytes_out
     if args.engine == "sigmalang-pipe" and args.input:
-        piped = Sequential(args.input)
-        return lambda: encoder.encode_stream(piped, sink).bytes_out  # type: ignore[arg-type]
+
+        def piped() -> int:
+            with Sequential(args.input) as src:
+                return encoder.encode_stream(src, sink).bytes_out  # type: ignore[arg-type]
+
+        return piped
     src = open_source(args.data, args.cycle, args.size)
     if args.engine == "sigmalang-pipe":
         return lambda: encoder.encode_stream(src, sink).bytes_out  # type: ignore[arg-type]
