@@ -98,3 +98,33 @@ def test_primed_chunk_in_a_stream_without_window_is_rejected():
     blob[5] = 0
     with pytest.raises(FormatError, match="without history|END checksum"):
         sigmalang.decompress(bytes(blob))
+
+
+def listing(count: int, seed: int) -> bytes:
+    """NDJSON records that never recur: a file listing with random sizes and hashes."""
+    import random
+
+    rng = random.Random(seed)
+    lines = []
+    for i in range(count):
+        name = "/".join(f"{rng.getrandbits(24):06x}" for _ in range(3))
+        lines.append(json.dumps({"path": name, "size": rng.getrandbits(20), "sha": f"{rng.getrandbits(64):016x}", "n": i}))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_prime_pays_only_for_records_that_recur():
+    from sigmalang.codecs.context import prime_pays
+
+    assert prime_pays(records(400), records(400, first_id=10_000))
+    assert not prime_pays(listing(2000, seed=1), listing(2000, seed=2))
+
+
+def test_a_prime_that_does_not_pay_is_left_out():
+    data = listing(8000, seed=3)
+    blob = encode(data)
+    assert not any(c.flags & CHUNK_PRIMED for c in chunks(blob))
+    assert sigmalang.decompress(blob) == data
+    # Records that recur take it, in the same stream, where they start a segment.
+    mixed = data[: len(data) // 160_000 * 160_000] + DATA
+    primed = [c for c in chunks(encode(mixed)) if c.flags & CHUNK_PRIMED]
+    assert primed and all(c.prime[0] >= 160_000 for c in primed)
