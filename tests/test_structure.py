@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent / "src" / "sigmalang"
 #: Layers, lowest first: a module imports only from its own layer or lower ones.
 LAYERS = {
-    "buffers": 0, "heap": 0, "errors": 0, "settings": 0, "pool": 0, "corpus": 0, "parallel": 0,
+    "buffers": 0, "errors": 0, "settings": 0, "pool": 0, "corpus": 0, "parallel": 0,
     "format": 1,
     "codecs": 2,
     "stream": 3, "salvage": 3,

@@ -22,7 +22,6 @@ from ..codecs.reference import History
 from ..errors import FormatError
 from ..format.limits import Limits
 from ..format.parser import ChunkGlyph, GlyphParser, StreamStart
-from ..heap import PeriodicTrim
 from .pipeline import OrderedPipeline
 from .segments import SegmentTracker
 from .stats import StreamStats
@@ -83,7 +82,6 @@ class DecodeDriver:
         self._history: History | None = None
         self._done = 0  # output complete (decoded and resolved) up to here
         self._in_flight_bytes = 0
-        self._trim = PeriodicTrim()  # long runs give freed memory back (see heap.py)
 
     def _decode(self, job: ChunkJob) -> tuple[Payload, ChunkJob]:
         return self._sink.decode(job), job
@@ -143,7 +141,6 @@ class DecodeDriver:
             self._in_flight_bytes -= n
             stats.bytes_out += n
             stats.chunks += 1
-            self._trim.count(n)
 
     def close(self) -> None:
         """Stop the workers; pending output and the history kept for copies are dropped."""

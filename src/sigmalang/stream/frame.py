@@ -23,7 +23,6 @@ from ..codecs.longrange import RingSource, Source
 from ..codecs.policy import ChunkPolicy
 from ..codecs.reference import CopyTable
 from ..format.constants import Strategy
-from ..heap import PeriodicTrim
 from ..settings import EncoderSettings
 from .matching import ReferenceMatcher
 from .pipeline import OrderedPipeline
@@ -92,7 +91,6 @@ class FrameWriter:
         self._glyphs = GlyphWriter(write, window, self.stats)
         self._position = 0  # raw bytes added so far
         self._buffered = 0  # input bytes held by chunks in flight
-        self._trim = PeriodicTrim()  # long runs give freed memory back (see heap.py)
 
     @property
     def bytes_written(self) -> int:
@@ -174,7 +172,6 @@ class FrameWriter:
 
     def _write_chunk(self, result: _Result) -> None:
         self._glyphs.chunk(result.chunk, result.continues, result.copies, result.prime)
-        self._trim.count(result.chunk.raw_length)
         self._buffered -= result.held
         if result.on_written is not None:
             result.on_written()
