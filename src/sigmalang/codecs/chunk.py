@@ -65,13 +65,16 @@ def encode_chunk(
         encoded = wrap(encoded, copies)
     else:
         encoded, choice = selector.encode(raw, context, detection)
+    raw_digest = checksum(raw)
+    # A RAW chunk's data is its raw bytes: one hash serves both checksums.
+    stored = encoded.data is raw
     return EncodedChunk(
         encoded.strategy,
         encoded.params,
         encoded.data,
         len(raw),
-        checksum(raw),
-        data_digest(encoded.data),
+        raw_digest,
+        raw_digest if stored else data_digest(encoded.data),
         choice.kind,
         encoded.shared,
     )
@@ -120,11 +123,14 @@ def prime_range(glyph: ChunkGlyph, position: int, history: History | None) -> tu
     return position - distance, length
 
 
-def _check_data(glyph: ChunkGlyph, context: DecodeContext | None) -> None:
+def _check_data(glyph: ChunkGlyph, context: DecodeContext | None) -> int:
+    """Verify the chunk's data checksum; the data's digest."""
     if glyph.shared and context is None:
         raise FormatError("chunk continues a shared zstd frame that this decoder has not seen", glyph.offset)
-    if data_checksum(glyph.fields, data_digest(glyph.data)) != glyph.data_checksum:
+    digest = data_digest(glyph.data)
+    if data_checksum(glyph.fields, digest) != glyph.data_checksum:
         raise ChecksumError("chunk data checksum mismatch (its compressed bytes or fields are damaged)", glyph.offset)
+    return digest
 
 
 def _decode_reference(glyph: ChunkGlyph, context: DecodeContext | None) -> PendingReference:
@@ -140,12 +146,16 @@ def _decode_reference(glyph: ChunkGlyph, context: DecodeContext | None) -> Pendi
     return PendingReference(glyph, parts.copies, lits)
 
 
-def _codec_for(glyph: ChunkGlyph, context: DecodeContext | None) -> Codec:
-    _check_data(glyph, context)
+def _codec_for(glyph: ChunkGlyph, context: DecodeContext | None) -> tuple[Codec, int | None]:
+    """The chunk's codec, once its data checksum holds, and the checksum its output
+    must have if that is already known: a RAW chunk's output is its data, whose
+    digest was just computed (hashing the copy again doubled the cost of stored
+    chunks, which is a checksum and a copy)."""
+    digest = _check_data(glyph, context)
     codec = CODECS.get(glyph.strategy)
     if codec is None:
         raise FormatError(f"unknown strategy id {glyph.strategy}", glyph.offset)
-    return codec
+    return codec, digest if glyph.strategy == Strategy.RAW else None
 
 
 def _corrupt(glyph: ChunkGlyph, exc: ValueError) -> FormatError:
@@ -162,14 +172,14 @@ def decode_chunk(glyph: ChunkGlyph, context: DecodeContext | None = None) -> Buf
     context = context if glyph.shared else None
     if glyph.strategy == Strategy.REFERENCE:
         return _decode_reference(glyph, context)
-    codec = _codec_for(glyph, context)
+    codec, known = _codec_for(glyph, context)
     try:
         out = codec.decode(glyph.params, glyph.data, glyph.raw_length, context)
     except ValueError as exc:
         raise _corrupt(glyph, exc) from None
     if len(out) != glyph.raw_length:
         raise FormatError(f"chunk decoded to {len(out)} bytes, header says {glyph.raw_length}", glyph.offset)
-    _verify(glyph, out)
+    _verify(glyph, out, known)
     return out
 
 
@@ -181,15 +191,16 @@ def decode_chunk_into(glyph: ChunkGlyph, out: memoryview, context: DecodeContext
     context = context if glyph.shared else None
     if glyph.strategy == Strategy.REFERENCE:
         return _decode_reference(glyph, context)
-    codec = _codec_for(glyph, context)
+    codec, known = _codec_for(glyph, context)
     try:
         codec.decode_into(glyph.params, glyph.data, out, context)
     except ValueError as exc:
         raise _corrupt(glyph, exc) from None
-    _verify(glyph, out)
+    _verify(glyph, out, known)
     return None
 
 
-def _verify(glyph: ChunkGlyph, out: Buffer) -> None:
-    if checksum(out) != glyph.checksum:
+def _verify(glyph: ChunkGlyph, out: Buffer, known: int | None = None) -> None:
+    """Check ``out`` against the chunk's checksum (``known``: its digest, already computed)."""
+    if (checksum(out) if known is None else known) != glyph.checksum:
         raise ChecksumError("chunk checksum mismatch", glyph.offset)
