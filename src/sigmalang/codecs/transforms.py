@@ -89,33 +89,39 @@ def _elements(data: Buffer, width: int) -> tuple[np.ndarray, np.ndarray]:
     return view[:body].view(np.dtype(UINT[width]).newbyteorder("<")), view[body:]
 
 
-def apply(data: Buffer, width: int, transform: Transform, records: int = 1) -> bytes | Buffer:
+def apply(data: Buffer, width: int, transform: Transform, records: int = 1) -> Buffer:
     """``data`` transformed: records regrouped, decimals as integers, differences (or
-    xors) of neighbouring elements, then shuffled."""
+    xors) of neighbouring elements, then shuffled.
+
+    Each step writes into the buffer the next one reads, the last into the result
+    (no copy of the whole chunk to hand it over: a chunk's ``tobytes`` and a copy
+    of its elements before differencing took a tenth of a float chunk's encoding)."""
     if transform & Transform.RECORDS:
         values, tail = _elements(data, width)
-        grouped = bytearray(len(data))
-        view = np.frombuffer(grouped, dtype=np.uint8)
-        rows.regroup(values, records, view[: values.nbytes].view(values.dtype))
-        view[values.nbytes :] = tail
-        data, transform = grouped, transform & ~Transform.RECORDS
+        grouped = np.empty(len(data), dtype=np.uint8)
+        rows.regroup(values, records, grouped[: values.nbytes].view(values.dtype))
+        grouped[values.nbytes :] = tail
+        data, transform = grouped.data, transform & ~Transform.RECORDS
     if transform & Transform.DECIMAL:
         return _apply_decimal(data, width, transform)
+    if not transform:
+        return data
     values, tail = _elements(data, width)
+    result = np.empty(len(data), dtype=np.uint8)
+    body = result[: values.nbytes]
+    result[values.nbytes :] = tail
     if transform & (Transform.DELTA | Transform.XOR):
-        out = values.copy()
-        if values.size > 1:
+        differences = np.empty_like(values) if transform & Transform.SHUFFLE else body.view(values.dtype)
+        if values.size:
+            differences[:1] = values[:1]
             combine = np.subtract if transform & Transform.DELTA else np.bitwise_xor
-            combine(values[1:], values[:-1], out=out[1:])
-        values = out
-    if not transform & Transform.SHUFFLE:
-        return values.tobytes() + tail.tobytes() if transform else data
-    # Group byte k of every element together (blosc-style), so slowly changing
-    # high bytes form long runs the entropy coder can use.
-    out = np.empty(values.nbytes + tail.size, dtype=np.uint8)
-    shuffle_into(out[: values.nbytes], values.view(np.uint8), width)
-    out[values.nbytes :] = tail
-    return out.tobytes()
+            combine(values[1:], values[:-1], out=differences[1:])
+        values = differences
+    if transform & Transform.SHUFFLE:
+        # Group byte k of every element together (blosc-style), so slowly changing
+        # high bytes form long runs the entropy coder can use.
+        shuffle_into(body, values.view(np.uint8), width)
+    return result.data
 
 
 def _apply_decimal(data: Buffer, width: int, transform: Transform) -> bytearray:
