@@ -1,8 +1,8 @@
-"""Builds the native module; everything else is in pyproject.toml.
+"""Builds the native modules; everything else is in pyproject.toml.
 
-It is optional: without a C compiler the install still succeeds, and the
+They are optional: without a C compiler the install still succeeds, the
 long-range matcher of ``codecs/longrange.py`` then finds no REFERENCE copies
-(``longrange.MATCHER`` says which is in use).
+(``longrange.MATCHER`` says which is in use), and DELTA unshuffles with numpy.
 """
 
 from setuptools import Extension, setup
@@ -10,5 +10,6 @@ from setuptools import Extension, setup
 setup(
     ext_modules=[
         Extension("sigmalang.codecs._matcher", ["src/sigmalang/codecs/_matcher.c"], optional=True),
+        Extension("sigmalang.codecs._shuffle", ["src/sigmalang/codecs/_shuffle.c"], optional=True),
     ]
 )
