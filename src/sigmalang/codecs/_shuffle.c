@@ -1,13 +1,15 @@
-/* Byte unshuffle for codecs/transforms.py, in native code.
+/* Byte shuffle and unshuffle for codecs/transforms.py, in native code.
  *
  * A shuffled buffer holds byte k of every `width`-byte element in its k-th
  * plane (n bytes each); unshuffling writes them back element by element. numpy
- * does it a plane at a time, one strided write per byte of the element, at
+ * does either a plane at a time, one strided copy per byte of the element, at
  * about 4 GB/s here; DELTA's decoding of float64 chunks spent a third of its
- * time there. With SSE2 (every x86-64 CPU) sixteen elements are interleaved
- * at once from sixteen bytes of each plane, by unpacking bytes, then pairs,
- * then quadruples; other widths and CPUs take a plain loop. Runs without the
- * interpreter lock.
+ * time there. With SSE2 (every x86-64 CPU) sixteen elements go at once: to
+ * unshuffle, sixteen bytes of each plane are interleaved by unpacking bytes,
+ * then pairs, then quadruples; to shuffle, the `width` registers holding the
+ * sixteen elements go through four rounds of byte unpacks, register k paired
+ * with register k + width/2, after which register k holds plane k. Other
+ * widths and CPUs take a plain loop. Runs without the interpreter lock.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -64,7 +66,57 @@ static Py_ssize_t unshuffle_sse2(uint8_t *dst, const uint8_t *src, Py_ssize_t n,
     }
     return i;
 }
+
+/* Sixteen elements of `width` bytes at src + i * width into their planes; inlined with a
+ * constant width, so the registers stay registers. */
+static inline __attribute__((always_inline)) void shuffle_block(uint8_t *dst, const uint8_t *src, Py_ssize_t n,
+                                                                Py_ssize_t i, const int width)
+{
+    __m128i r[8], t[8];
+    for (int k = 0; k < width; k++)
+        r[k] = LOAD(src + i * width + 16 * k);
+    for (int round = 0; round < 4; round++) {
+        for (int k = 0; k < width / 2; k++) {
+            t[2 * k] = _mm_unpacklo_epi8(r[k], r[k + width / 2]);
+            t[2 * k + 1] = _mm_unpackhi_epi8(r[k], r[k + width / 2]);
+        }
+        for (int k = 0; k < width; k++)
+            r[k] = t[k];
+    }
+    for (int k = 0; k < width; k++)
+        STORE(dst + k * n + i, r[k]);
+}
+
+/* Elements [0, n - n % 16) of width 2, 4 or 8 into their planes; returns how many were done. */
+static Py_ssize_t shuffle_sse2(uint8_t *dst, const uint8_t *src, Py_ssize_t n, int width)
+{
+    Py_ssize_t i = 0;
+    switch (width) {
+    case 2:
+        for (; i + 16 <= n; i += 16)
+            shuffle_block(dst, src, n, i, 2);
+        break;
+    case 4:
+        for (; i + 16 <= n; i += 16)
+            shuffle_block(dst, src, n, i, 4);
+        break;
+    case 8:
+        for (; i + 16 <= n; i += 16)
+            shuffle_block(dst, src, n, i, 8);
+        break;
+    }
+    return i;
+}
 #endif
+
+static void shuffle_plain(uint8_t *dst, const uint8_t *src, Py_ssize_t n, int width, Py_ssize_t from)
+{
+    for (int k = 0; k < width; k++) {
+        uint8_t *plane = dst + (Py_ssize_t)k * n;
+        for (Py_ssize_t i = from; i < n; i++)
+            plane[i] = src[i * width + k];
+    }
+}
 
 static void unshuffle_plain(uint8_t *dst, const uint8_t *src, Py_ssize_t n, int width, Py_ssize_t from)
 {
@@ -75,7 +127,8 @@ static void unshuffle_plain(uint8_t *dst, const uint8_t *src, Py_ssize_t n, int 
     }
 }
 
-static PyObject *unshuffle(PyObject *module, PyObject *args)
+/* dst and src of equal length, a multiple of width (the caller's tail bytes stay outside). */
+static PyObject *transpose(PyObject *args, int forward)
 {
     Py_buffer dst, src;
     int width;
@@ -83,8 +136,8 @@ static PyObject *unshuffle(PyObject *module, PyObject *args)
         return NULL;
     PyObject *result = NULL;
     if (width < 1 || width > 255 || dst.len != src.len || dst.len % width) {
-        PyErr_Format(PyExc_ValueError, "unshuffle needs equal lengths (%zd, %zd) that are a multiple of the width (%d)",
-                     dst.len, src.len, width);
+        PyErr_Format(PyExc_ValueError, "%s needs equal lengths (%zd, %zd) that are a multiple of the width (%d)",
+                     forward ? "shuffle" : "unshuffle", dst.len, src.len, width);
         goto done;
     }
     Py_ssize_t n = dst.len / width, from = 0;
@@ -95,9 +148,12 @@ static PyObject *unshuffle(PyObject *module, PyObject *args)
     }
 #if defined(__SSE2__)
     else
-        from = unshuffle_sse2(dst.buf, src.buf, n, width);
+        from = forward ? shuffle_sse2(dst.buf, src.buf, n, width) : unshuffle_sse2(dst.buf, src.buf, n, width);
 #endif
-    unshuffle_plain(dst.buf, src.buf, n, width, from);
+    if (forward)
+        shuffle_plain(dst.buf, src.buf, n, width, from);
+    else
+        unshuffle_plain(dst.buf, src.buf, n, width, from);
     Py_END_ALLOW_THREADS
     result = Py_NewRef(Py_None);
 done:
@@ -106,12 +162,16 @@ done:
     return result;
 }
 
+static PyObject *shuffle(PyObject *module, PyObject *args) { return transpose(args, 1); }
+static PyObject *unshuffle(PyObject *module, PyObject *args) { return transpose(args, 0); }
+
 static PyMethodDef methods[] = {
+    {"shuffle", shuffle, METH_VARARGS, "shuffle(dst, src, width): dst[k * n + i] = byte k of element i of src, n = len(src) // width"},
     {"unshuffle", unshuffle, METH_VARARGS,
      "unshuffle(dst, src, width): byte k of element i of dst = src[k * n + i], n = len(src) // width"},
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_shuffle", "Byte unshuffle for DELTA (see _shuffle.c).", -1, methods};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_shuffle", "Byte shuffle and unshuffle for DELTA (see _shuffle.c).", -1, methods};
 
 PyMODINIT_FUNC PyInit__shuffle(void) { return PyModule_Create(&module); }
