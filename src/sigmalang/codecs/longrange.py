@@ -26,27 +26,16 @@ gain only where input repeats far apart.
 from __future__ import annotations
 
 import enum
-import importlib
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any, Union
 
 import numpy as np
 
 from ..buffers import Buffer
+from . import native
 from .reference import CopyTable
 
-
-
-def _native_module() -> ModuleType | None:
-    """codecs/_matcher.c, or None when it was built without a C compiler (then no copies)."""
-    try:
-        return importlib.import_module(f"{__package__}._matcher")
-    except ImportError:
-        return None
-
-
-_matcher = _native_module()
+_matcher = native.optional("_matcher")
 
 #: Which implementation finds copies: "native" (sigmalang.codecs._matcher) or "none".
 MATCHER = "native" if _matcher is not None else "none"

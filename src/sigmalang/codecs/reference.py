@@ -17,9 +17,7 @@ in parallel. Copies only read from earlier chunks, never from their own."""
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Iterable, Iterator, Protocol, Union
 
 import numpy as np
@@ -27,6 +25,7 @@ import numpy as np
 from ..format.varint import MAX_U64_BYTES, VarintIncomplete, VarintTooLong, decode_uleb128, encode_uleb128
 from ..buffers import Buffer
 from ..format.constants import Strategy
+from . import native
 from .base import Encoded
 
 #: A chunk is stored as REFERENCE only when its copies cover at least this much,
@@ -35,18 +34,9 @@ MIN_COPIED = 4096
 MIN_COPIED_SHARE = 1 / 64
 #: Strategies that may encode a REFERENCE chunk's literals.
 INNER_STRATEGIES = (Strategy.RAW, Strategy.PATTERN, Strategy.DELTA)
-
-
-def _native_module() -> ModuleType | None:
-    """codecs/_matcher.c takes literals out and puts copies back in one call per chunk;
-    without it (built without a C compiler) the same is done a copy at a time."""
-    try:
-        return importlib.import_module(f"{__package__}._matcher")
-    except ImportError:
-        return None
-
-
-_native = _native_module()
+#: codecs/_matcher.c takes literals out and puts copies back in one call per chunk;
+#: without it (built without a C compiler) the same is done a copy at a time.
+_native = native.optional("_matcher")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,27 +12,16 @@ candidates rather than assuming.
 from __future__ import annotations
 
 import enum
-import importlib
 import threading
-from types import ModuleType
 
 import numpy as np
 
 from ..buffers import Buffer
-from . import decimal, records as rows
+from . import decimal, native, records as rows
 
 WIDTHS = (1, 2, 4, 8)
-
-
-def _native_module() -> ModuleType | None:
-    """codecs/_shuffle.c, if it was built (without a C compiler numpy shuffles)."""
-    try:
-        return importlib.import_module(f"{__package__}._shuffle")
-    except ImportError:
-        return None
-
-
-_native_shuffle = _native_module()
+#: codecs/_shuffle.c (numpy shuffles where it was not built).
+_native_shuffle = native.optional("_shuffle")
 UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 

@@ -1,0 +1,13 @@
+"""The optional native modules: loaded where built, None otherwise."""
+
+from sigmalang.codecs import native
+
+
+def test_a_module_that_was_not_built_is_none():
+    assert native.optional("_no_such_native_module") is None
+
+
+def test_a_built_module_is_the_package_s_own():
+    module = native.optional("_shuffle")
+    if module is not None:  # built (a C compiler was present at install)
+        assert module.__name__ == "sigmalang.codecs._shuffle" and callable(module.unshuffle)
