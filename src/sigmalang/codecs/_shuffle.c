@@ -162,8 +162,8 @@ done:
     return result;
 }
 
-static PyObject *shuffle(PyObject *module, PyObject *args) { return transpose(args, 1); }
-static PyObject *unshuffle(PyObject *module, PyObject *args) { return transpose(args, 0); }
+static PyObject *shuffle(PyObject *Py_UNUSED(module), PyObject *args) { return transpose(args, 1); }
+static PyObject *unshuffle(PyObject *Py_UNUSED(module), PyObject *args) { return transpose(args, 0); }
 
 static PyMethodDef methods[] = {
     {"shuffle", shuffle, METH_VARARGS, "shuffle(dst, src, width): dst[k * n + i] = byte k of element i of src, n = len(src) // width"},
@@ -172,6 +172,8 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_shuffle", "Byte shuffle and unshuffle for DELTA (see _shuffle.c).", -1, methods};
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_shuffle", "Byte shuffle and unshuffle for DELTA (see _shuffle.c).", -1, methods, NULL, NULL, NULL, NULL,
+};
 
 PyMODINIT_FUNC PyInit__shuffle(void) { return PyModule_Create(&module); }
