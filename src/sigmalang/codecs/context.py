@@ -149,13 +149,12 @@ class DecompressorPool:
     A segment's chunks decode in order on one thread, and its frame is done
     before that thread starts another, so each thread needs one context. A
     context's window buffer (the segment's size) costs an allocation and fresh
-    pages whenever a context is made, and the decoder's worker threads live only
-    as long as one call: a context kept per thread died with its thread, and
-    every call paid for new ones. So a thread takes a context from this pool
-    when it first decodes a frame and the context comes back here when the
-    thread ends. At most ``keep`` are kept, none larger than ``max_bytes``: what
-    stays allocated is one context per thread of the busiest call, for the
-    usual windows.
+    pages whenever a context is made. So a thread takes a context from this
+    pool when it first decodes a frame and keeps it (the decoder's lanes are
+    kept between calls, ``stream/pipeline.py`` ``LanePool``); the context comes
+    back here when the thread ends (a lane beyond what that pool keeps, or a
+    caller's own thread). At most ``keep`` are kept, none larger than
+    ``max_bytes``.
     """
 
     def __init__(self, keep: int = 8, max_bytes: int = 24 << 20) -> None:
