@@ -5,9 +5,11 @@
     python benchmarks/cluster.py --kinds "" --file /tmp/corpus/versioned.bin   # far repeats
 
 The data are samples of ``sigmalang.corpus`` (--kinds: by default the mixed
-sample, and NDJSON records, whose structured segments are primed with the one
-before, so a local run's single stream has chunks that later ones read), and
-any --file (versioned copies show what copies lost at range boundaries cost),
+sample, and NDJSON records; structured segments are primed with the one before
+only where that makes their head clearly smaller, which these random records
+do not, so "streams" says whether a local run's stream has chunks that later
+ones read), and any --file (versioned copies show what copies lost at range
+boundaries cost; their REFERENCE chunks do read back),
 each in turn in a file of a temporary folder. Two LocalClusters of process workers (one thread
 each: one encoder per worker thread) are started first, one with 1 worker and
 one with 2, and stay up for the whole run. Every contestant compresses that
