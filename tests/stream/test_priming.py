@@ -113,10 +113,10 @@ def listing(count: int, seed: int) -> bytes:
 
 
 def test_prime_pays_only_for_records_that_recur():
-    from sigmalang.codecs.context import prime_pays
+    from sigmalang.codecs.context import _raw_dictionary, prime_pays
 
-    assert prime_pays(records(400), records(400, first_id=10_000))
-    assert not prime_pays(listing(2000, seed=1), listing(2000, seed=2))
+    assert prime_pays(_raw_dictionary(records(400)), records(400, first_id=10_000))
+    assert not prime_pays(_raw_dictionary(listing(2000, seed=1)), listing(2000, seed=2))
 
 
 def test_a_prime_that_does_not_pay_is_left_out():

@@ -50,8 +50,9 @@ def _raw_dictionary(content: Buffer) -> zstandard.ZstdCompressionDict:
     return zstandard.ZstdCompressionDict(bytes(content), dict_type=zstandard.DICT_TYPE_RAWCONTENT)
 
 
-def prime_pays(prime: Buffer, data: Buffer) -> bool:
-    """Whether priming a frame with ``prime`` pays for itself on ``data`` (its first chunk).
+def prime_pays(prime: zstandard.ZstdCompressionDict, data: Buffer) -> bool:
+    """Whether priming a frame with ``prime`` (earlier output as a raw-content
+    dictionary, the one the frame would take) pays for itself on ``data`` (its first chunk).
 
     A prime is a raw-content dictionary: zstd hashes all of it when the frame
     starts (1.5 ms per MiB at level 3, a tenth of an 8 MiB segment's time), and
@@ -63,7 +64,7 @@ def prime_pays(prime: Buffer, data: Buffer) -> bool:
     """
     sample = memoryview(data).cast("B")[:PRIME_TRIAL_SAMPLE]
     plain = len(zstandard.ZstdCompressor(level=PRIME_TRIAL_LEVEL).compress(sample))
-    primed = zstandard.ZstdCompressor(level=PRIME_TRIAL_LEVEL, dict_data=_raw_dictionary(prime)).compress(sample)
+    primed = zstandard.ZstdCompressor(level=PRIME_TRIAL_LEVEL, dict_data=prime).compress(sample)
     return len(primed) <= plain * PRIME_MAX_SHARE
 
 
@@ -99,8 +100,9 @@ class EncodeContext:
     def compress(self, data: Buffer, level: int) -> bytes:
         """Compress one chunk's bytes into the segment's frame and flush them out."""
         if self._compressor is None:
-            if self._prime is not None and not prime_pays(self._prime, data):
-                self._prime = None
+            dictionary = _raw_dictionary(self._prime) if self._prime is not None else None
+            if dictionary is not None and not prime_pays(dictionary, data):
+                dictionary = None
                 self.primed = False
             params = zstandard.ZstdCompressionParameters.from_level(
                 level,
@@ -110,7 +112,6 @@ class EncodeContext:
                 write_content_size=0,
                 write_dict_id=0,
             )
-            dictionary = _raw_dictionary(self._prime) if self._prime else None
             self._compressor = zstandard.ZstdCompressor(compression_params=params, dict_data=dictionary).compressobj()
             self._prime = None
             self.level = level
