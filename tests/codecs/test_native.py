@@ -1,5 +1,7 @@
 """The optional native modules: loaded where built, None otherwise."""
 
+import pytest
+
 from sigmalang.codecs import native
 
 
@@ -9,5 +11,6 @@ def test_a_module_that_was_not_built_is_none():
 
 def test_a_built_module_is_the_package_s_own():
     module = native.optional("_shuffle")
-    if module is not None:  # built (a C compiler was present at install)
-        assert module.__name__ == "sigmalang.codecs._shuffle" and callable(module.unshuffle)
+    if module is None:
+        pytest.skip("installed without a C compiler: no native modules")
+    assert module.__name__ == "sigmalang.codecs._shuffle" and callable(module.unshuffle)
